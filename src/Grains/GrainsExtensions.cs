@@ -1,0 +1,18 @@
+using Fleet.Grains.Twins;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Grains;
+
+public static class GrainsExtensions
+{
+    /// <summary>Registers what the twin grains need: validated <see cref="TwinOptions"/> and the twin clock.</summary>
+    public static ISiloBuilder AddFleetGrains(this ISiloBuilder silo)
+    {
+        silo.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.Section).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TwinOptions>, TwinOptionsValidator>());
+        silo.Services.TryAddSingleton<TwinClock>();
+        return silo;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using Fleet.Devices;
+using Orleans.Concurrency;
+using Fleet.Twins;
+
+namespace Fleet.Grains;
+
+/// <summary>
+/// The operator face of a device twin: read it, change what operations want, provision and
+/// decommission. Devices never hold a reference of this type.
+/// </summary>
+[Alias("Fleet.IDeviceTwinGrain")]
+public interface IDeviceTwinGrain : IGrainWithStringKey
+{
+    /// <summary>The twin, or null when the device is not provisioned.</summary>
+    [Alias("GetTwin"), ReadOnly]
+    ValueTask<TwinDocument?> GetTwin();
+
+    /// <summary>The bounded recent history (oldest first).</summary>
+    [Alias("GetHistory"), ReadOnly]
+    ValueTask<ImmutableArray<HistoryPoint>> GetHistory();
+
+    /// <summary>Applies a JSON-merge-patch-like change to desired (a null value removes the field).</summary>
+    [Alias("MergeDesired")]
+    Task<TwinResult> MergeDesired(DesiredPatch patch);
+
+    /// <summary>Creates the twin and returns its device secret, which is never shown again.</summary>
+    [Alias("Provision")]
+    Task<ProvisionResult> Provision(DeviceMetadata metadata);
+
+    /// <summary>Issues a new secret; the old one stops working at once.</summary>
+    [Alias("RotateSecret")]
+    Task<ProvisionResult> RotateSecret();
+
+    /// <summary>Removes the device from service: its twin is gone and it can no longer connect.</summary>
+    [Alias("Decommission")]
+    Task<TwinResult> Decommission();
+}
+
+/// <summary>
+/// The device face of a twin: authenticate, report, connect and disconnect. The MQTT gateway
+/// calls it on the device's behalf.
+/// </summary>
+[Alias("Fleet.IDeviceEndpointGrain")]
+public interface IDeviceEndpointGrain : IGrainWithStringKey
+{
+    [Alias("Authenticate")]
+    Task<AuthResult> Authenticate(string secret);
+
+    [Alias("Report")]
+    Task<ReportResult> Report(DeviceReport report);
+
+    [Alias("Connected")]
+    Task Connected(DeviceConnection connection);
+
+    /// <summary>Marks the device offline unless a newer connection has taken over.</summary>
+    [Alias("Disconnected")]
+    Task Disconnected(string sessionId);
+}
+
+[Alias("Fleet.ILampGrain")]
+public interface ILampGrain : IDeviceTwinGrain, IDeviceEndpointGrain;
+
+[Alias("Fleet.IParkingBayGrain")]
+public interface IParkingBayGrain : IDeviceTwinGrain, IDeviceEndpointGrain;
+
+[Alias("Fleet.IAccessPointGrain")]
+public interface IAccessPointGrain : IDeviceTwinGrain, IDeviceEndpointGrain;
+
+[Alias("Fleet.IMeterGrain")]
+public interface IMeterGrain : IDeviceTwinGrain, IDeviceEndpointGrain;
