@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Fleet.Client.Commands;
+
+namespace Fleet.Client;
+
+/// <summary>The fleet command line: an Orleans client of a running Fleet cluster.</summary>
+public static class FleetCli
+{
+    public const string GatewayVariable = "FLEET_GATEWAY";
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var gateway = new Option<string[]>("--gateway")
+        {
+            Description = $"silo gateway(s) host:port (default: ${GatewayVariable} or 127.0.0.1:30000)",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var clusterId = new Option<string>("--cluster-id") { Description = "the cluster id", DefaultValueFactory = _ => "fleet", Recursive = true };
+
+        ParseResult? parsed = null;
+        var context = new CliContext(output, error, cancellationToken =>
+        {
+            var gateways = parsed!.GetValue(gateway) is { Length: > 0 } given
+                ? given
+                : (Environment.GetEnvironmentVariable(GatewayVariable) ?? "127.0.0.1:30000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return FleetConnection.ConnectAsync(gateways, parsed.GetValue(clusterId)!, cancellationToken: cancellationToken);
+        });
+
+        var root = new RootCommand("fleet — the command line of Duisburg's device fleet (Orleans client).")
+        {
+            gateway,
+            clusterId,
+            TwinCommands.Create(context),
+        };
+
+        parsed = root.Parse(args);
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+}

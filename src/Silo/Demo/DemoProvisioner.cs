@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text;
+using Fleet.Devices;
+using Fleet.Grains;
+using Fleet.Silo.Api;
+using Fleet.Silo.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Silo.Demo;
+
+/// <summary>
+/// Provisions the demo fleet once the silo runs, unless its credentials file already exists
+/// (or --demo forces it), and writes the credentials (kind,id,secret) to that file. A device that
+/// already exists gets a new secret, so the file always holds working credentials.
+/// </summary>
+public sealed partial class DemoProvisioner(
+    IGrainFactory grains,
+    IOptions<FleetOptions> options,
+    ILogger<DemoProvisioner> logger) : BackgroundService
+{
+    private const int Parallelism = 64;
+
+    public static IServiceCollection AddFleetDemo(IServiceCollection services) => services.AddHostedService<DemoProvisioner>();
+
+    public string CredentialsPath => Path.GetFullPath(Path.Combine(options.Value.DataDirectory, options.Value.Demo.CredentialsFile));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var demo = options.Value.Demo;
+        if (!demo.Enabled && !demo.Force)
+        {
+            return;
+        }
+
+        if (File.Exists(CredentialsPath) && !demo.Force)
+        {
+            LogDemoPresent(CredentialsPath);
+            return;
+        }
+
+        var requests = DemoFleet.Generate(demo.Lamps, demo.ParkingBays, demo.AccessPoints, demo.Meters).ToList();
+        LogProvisioning(requests.Count);
+        var stopwatch = Stopwatch.StartNew();
+        var lines = new string[requests.Count];
+        var done = 0;
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, requests.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
+            async (index, _) =>
+            {
+                var request = requests[index];
+                lines[index] = $"{request.Kind},{request.Id},{await SecretOfAsync(request)}";
+                if (Interlocked.Increment(ref done) % 1000 == 0)
+                {
+                    LogProgress(done, requests.Count);
+                }
+            });
+
+        await WriteCredentialsAsync(lines, stoppingToken);
+        LogDemoReady(requests.Count, stopwatch.Elapsed.TotalSeconds, CredentialsPath);
+    }
+
+    private async Task<string> SecretOfAsync(ProvisionRequest request)
+    {
+        if (!DeviceKinds.TryParse(request.Kind, out var kind))
+        {
+            throw new InvalidOperationException($"The demo fleet has a device of unknown kind '{request.Kind}'.");
+        }
+
+        var twin = grains.GetTwin(kind, request.Id!);
+        var created = await twin.Provision(request.Metadata!);
+        var secret = created.Outcome == TwinOutcome.AlreadyExists ? (await twin.RotateSecret()).Secret : created.Secret;
+        return secret ?? throw new InvalidOperationException($"Provisioning demo device {request.Kind}/{request.Id} failed: {created.Error}");
+    }
+
+    private async Task WriteCredentialsAsync(string[] lines, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(CredentialsPath)!);
+        var temporary = CredentialsPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, "kind,id,secret\n" + string.Join('\n', lines) + "\n", Encoding.UTF8, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.Move(temporary, CredentialsPath, overwrite: true);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo fleet present; its credentials are in {Path} (start with --demo to re-issue them)")]
+    private partial void LogDemoPresent(string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Provisioning the demo Duisburg fleet: {Count} devices")]
+    private partial void LogProvisioning(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo fleet: {Done} of {Count} devices provisioned")]
+    private partial void LogProgress(int done, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo fleet ready: {Count} devices in {Seconds:0.0} s; device credentials (kind,id,secret) are in {Path}")]
+    private partial void LogDemoReady(int count, double seconds, string path);
+}

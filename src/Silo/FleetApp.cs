@@ -1,0 +1,47 @@
+using Fleet.Silo.Api;
+using Fleet.Silo.Demo;
+using Fleet.Silo.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Silo;
+
+/// <summary>Builds the Fleet host: the Orleans silo with its HTTP API and MQTT device gateway (and, from later issues, the dashboard).</summary>
+public static class FleetApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        // --demo forces the demo fleet (and fresh credentials) even when the store already has it.
+        var force = args.Contains("--demo");
+        var builder = WebApplication.CreateBuilder(args.Where(arg => arg != "--demo").ToArray());
+        if (force)
+        {
+            builder.Configuration["Fleet:Demo:Force"] = "true";
+        }
+
+        var options = builder.AddFleetOptions();
+        builder.ListenOnConfiguredUrls();
+        builder.AddFleetSilo(options);
+        builder.Services.AddFleetApi();
+        builder.Services.AddFleetHealth();
+        DemoProvisioner.AddFleetDemo(builder.Services);
+
+        var app = builder.Build();
+        app.MapFleetApi();
+        app.MapFleetHealth();
+        return app;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            await Build(args).RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException exception)
+        {
+            await Console.Error.WriteLineAsync("Fleet cannot start: " + string.Join(" ", exception.Failures));
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Silo.Hosting;
+
+/// <summary>The host's own settings (configuration section Fleet).</summary>
+public sealed class FleetOptions
+{
+    public const string Section = "Fleet";
+
+    /// <summary>Holds the SQLite store and the demo credentials.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>The SQLite file of the embedded store; relative paths are under <see cref="DataDirectory"/>.</summary>
+    public string DatabaseFile { get; set; } = "fleet.db";
+
+    public DemoOptions Demo { get; set; } = new();
+
+    public OrleansPortOptions Orleans { get; set; } = new();
+
+    public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
+}
+
+public sealed class DemoOptions
+{
+    /// <summary>Provision the demo Duisburg fleet when the store does not have it yet.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Provision (and re-issue credentials) even when the demo fleet is there (the --demo switch).</summary>
+    public bool Force { get; set; }
+
+    /// <summary>Where the demo credentials go; relative paths are under the data directory.</summary>
+    public string CredentialsFile { get; set; } = "demo-devices.csv";
+
+    public int Lamps { get; set; } = 2000;
+    public int ParkingBays { get; set; } = 500;
+    public int AccessPoints { get; set; } = 50;
+    public int Meters { get; set; } = 2000;
+}
+
+public sealed class OrleansPortOptions
+{
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    public string ClusterId { get; set; } = "fleet";
+    public string ServiceId { get; set; } = "fleet";
+}
+
+internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FleetOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("Fleet:DataDirectory must name a directory.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DatabaseFile))
+        {
+            errors.Add("Fleet:DatabaseFile must name a file.");
+        }
+
+        CheckPort(errors, "Fleet:Orleans:SiloPort", options.Orleans.SiloPort);
+        CheckPort(errors, "Fleet:Orleans:GatewayPort", options.Orleans.GatewayPort);
+        if (options.Orleans.SiloPort == options.Orleans.GatewayPort)
+        {
+            errors.Add("Fleet:Orleans:SiloPort and Fleet:Orleans:GatewayPort must differ.");
+        }
+
+        CheckCount(errors, "Fleet:Demo:Lamps", options.Demo.Lamps);
+        CheckCount(errors, "Fleet:Demo:ParkingBays", options.Demo.ParkingBays);
+        CheckCount(errors, "Fleet:Demo:AccessPoints", options.Demo.AccessPoints);
+        CheckCount(errors, "Fleet:Demo:Meters", options.Demo.Meters);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckPort(List<string> errors, string setting, int port)
+    {
+        if (port is < 1 or > 65535)
+        {
+            errors.Add($"{setting} must be a TCP port between 1 and 65535, not {port}.");
+        }
+    }
+
+    private static void CheckCount(List<string> errors, string setting, int count)
+    {
+        if (count is < 0 or > 1_000_000)
+        {
+            errors.Add($"{setting} must be between 0 and 1000000, not {count}.");
+        }
+    }
+}

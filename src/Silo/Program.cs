@@ -1,0 +1,3 @@
+using Fleet.Silo;
+
+return await FleetApp.RunAsync(args);

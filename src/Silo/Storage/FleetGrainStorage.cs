@@ -1,0 +1,47 @@
+using Orleans.Storage;
+
+namespace Fleet.Silo.Storage;
+
+/// <summary>
+/// Fleet's face on the Orleans ADO.NET grain storage. It does two things:
+/// <list type="bullet">
+/// <item>Qualifies the state name with the grain type. Orleans passes only the state name and the
+/// ADO.NET provider keys rows by the grain's key alone, so a lamp "42" and a meter "42", both with
+/// state "twin", would otherwise share one row.</item>
+/// <item>On SQLite, sends writes and clears through the database's <see cref="WriteLane"/>.
+/// Reads are not serialised: WAL lets them run beside the writer.</item>
+/// </list>
+/// </summary>
+internal sealed class FleetGrainStorage(AdoNetGrainStorage inner, WriteLane? writeLane)
+    : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly AdoNetGrainStorage _inner = inner;
+    private readonly WriteLane? _writeLane = writeLane;
+
+    /// <summary>The name rows are stored under: "&lt;state name&gt;@&lt;grain type&gt;".</summary>
+    internal static string StoredName(string stateName, GrainId grainId) => $"{stateName}@{grainId.Type}";
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
+        _inner.ReadStateAsync(StoredName(stateName, grainId), grainId, grainState, cancellationToken);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
+        InLaneAsync(() => _inner.WriteStateAsync(StoredName(stateName, grainId), grainId, grainState, cancellationToken), cancellationToken);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
+        InLaneAsync(() => _inner.ClearStateAsync(StoredName(stateName, grainId), grainId, grainState, cancellationToken), cancellationToken);
+
+    /// <summary>The provider loads its queries in the silo lifecycle; it still has to take part.</summary>
+    public void Participate(ISiloLifecycle lifecycle) => _inner.Participate(lifecycle);
+
+    private Task InLaneAsync(Func<Task> operation, CancellationToken cancellationToken) =>
+        _writeLane is null ? operation() : _writeLane.RunAsync(operation, cancellationToken);
+}
