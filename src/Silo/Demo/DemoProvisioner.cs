@@ -95,6 +95,6 @@ public sealed partial class DemoProvisioner(
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo fleet: {Done} of {Count} devices provisioned")]
     private partial void LogProgress(int done, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo fleet ready: {Count} devices in {Seconds:0.0} s; device credentials (kind,id,secret) are in {Path}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo fleet ready: {Count} devices in {Seconds:0.0} s; device credentials (kind,id,secret) are in {Path}")]
     private partial void LogDemoReady(int count, double seconds, string path);
 }
