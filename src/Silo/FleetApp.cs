@@ -12,7 +12,12 @@ public static class FleetApp
     {
         // --demo forces the demo fleet (and fresh credentials) even when the store already has it.
         var force = args.Contains("--demo");
-        var builder = WebApplication.CreateBuilder(args.Where(arg => arg != "--demo").ToArray());
+        // Settings and assets come from beside the binary; ./data stays relative to the caller.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(arg => arg != "--demo").ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (force)
         {
             builder.Configuration["Fleet:Demo:Force"] = "true";
