@@ -116,6 +116,17 @@ public sealed class FaultRuleTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AccessPointSwitchedOffByOperationsIsNotDown()
+    {
+        var ap = await ProvisionAsync(Grains, DeviceKind.Wifi);
+        await ap.MergeDesired(Patch(null, ("enabled", false)));
+
+        await ap.SendAsync(Report(1, Now, ("up", false), ("enabled", false)));
+
+        Assert.Empty(await FaultsAsync(ap));
+    }
+
+    [Fact]
     public async Task MeterAlarmsFollowTheirFlags()
     {
         var meter = await ProvisionAsync(Grains, DeviceKind.Meter);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Fleet.Devices;
 using Fleet.Grains;
@@ -49,7 +50,7 @@ public sealed partial class DemoProvisioner(
             async (index, _) =>
             {
                 var request = requests[index];
-                lines[index] = $"{request.Kind},{request.Id},{await SecretOfAsync(request)}";
+                lines[index] = CredentialsLine(request, await SecretOfAsync(request));
                 if (Interlocked.Increment(ref done) % 1000 == 0)
                 {
                     LogProgress(done, requests.Count);
@@ -59,6 +60,18 @@ public sealed partial class DemoProvisioner(
         await WriteCredentialsAsync(lines, stoppingToken);
         LogDemoReady(requests.Count, stopwatch.Elapsed.TotalSeconds, CredentialsPath);
     }
+
+    /// <summary>kind,id,secret plus what a simulated device needs to behave like the real one.</summary>
+    public const string CredentialsHeader = "kind,id,secret,borough,ratedWatts,medium";
+
+    private static string CredentialsLine(ProvisionRequest request, string secret) => string.Join(
+        ',',
+        request.Kind,
+        request.Id,
+        secret,
+        Csv.Escape(request.Metadata!.Borough),
+        request.Metadata.RatedWatts?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+        request.Metadata.Medium ?? string.Empty);
 
     private async Task<string> SecretOfAsync(ProvisionRequest request)
     {
@@ -77,7 +90,7 @@ public sealed partial class DemoProvisioner(
     {
         Directory.CreateDirectory(Path.GetDirectoryName(CredentialsPath)!);
         var temporary = CredentialsPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, "kind,id,secret\n" + string.Join('\n', lines) + "\n", Encoding.UTF8, cancellationToken);
+        await File.WriteAllTextAsync(temporary, CredentialsHeader + "\n" + string.Join('\n', lines) + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -53,7 +53,8 @@ public sealed class DurabilityTests
         }
 
         var lines = await File.ReadAllLinesAsync(file);
-        Assert.Equal("kind,id,secret", lines[0]);
+        Assert.Equal("kind,id,secret,borough,ratedWatts,medium", lines[0]);
+        Assert.DoesNotContain(lines, line => line.StartsWith("lamp,", StringComparison.Ordinal) && line.EndsWith(",,", StringComparison.Ordinal));
         Assert.Equal(38, lines.Length - 1);
         Assert.Contains(lines, line => line.StartsWith("meter,DU-M-000010,", StringComparison.Ordinal));
         using var lamp = await host.Http.GetAsync("/api/devices/lamp/DU-L-000001");

@@ -1,0 +1,3 @@
+using Fleet.Simulator.Cli;
+
+return await SimulatorCli.RunAsync(args);
