@@ -34,6 +34,9 @@ public static class FleetCli
             gateway,
             clusterId,
             TwinCommands.Create(context),
+            AlarmsCommands.Create(context),
+            EventsCommands.Create(context),
+            DevicesCommands.Create(context), DevicesCommands.Boroughs(context),
         };
 
         parsed = root.Parse(args);

@@ -1,4 +1,5 @@
 using System.Net;
+using Fleet.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,9 @@ public sealed class FleetConnection : IAsyncDisposable
 
     public IClusterClient Grains => _host.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>Fleet-wide queries: devices from the fleet index and borough figures (as GET /api/devices and /api/boroughs).</summary>
+    public IFleetQueryGrain Queries => Grains.GetFleetQueries();
+
     /// <summary>Connects to the given silo gateways (host:port), e.g. 127.0.0.1:30000.</summary>
     public static async Task<FleetConnection> ConnectAsync(IReadOnlyList<string> gateways, string clusterId = "fleet", string serviceId = "fleet", CancellationToken cancellationToken = default)
     {
@@ -27,6 +31,7 @@ public sealed class FleetConnection : IAsyncDisposable
         {
             client.UseStaticClustering(endpoints);
             client.UseConnectionRetryFilter(new RetryFilter(ConnectAttempts).ShouldRetryAsync);
+            client.AddMemoryStreams(Fleet.Events.FleetEventStreams.ProviderName);
             client.Configure<Orleans.Configuration.ClusterOptions>(options =>
             {
                 options.ClusterId = clusterId;

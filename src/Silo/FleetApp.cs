@@ -1,6 +1,14 @@
+using Fleet.Silo.Alarms;
 using Fleet.Silo.Api;
+using Fleet.Silo.ApiDocs;
+using Fleet.Silo.Audit;
+using Fleet.Silo.Auth;
 using Fleet.Silo.Demo;
+using Fleet.Silo.Events;
 using Fleet.Silo.Hosting;
+using Fleet.Silo.Index;
+using Fleet.Silo.Mqtt;
+using Fleet.Silo.Ngsi;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Silo;
@@ -26,12 +34,25 @@ public static class FleetApp
         var options = builder.AddFleetOptions();
         builder.ListenOnConfiguredUrls();
         builder.AddFleetSilo(options);
+        builder.AddFleetEvents();
+        builder.AddMqttGateway();
         builder.Services.AddFleetApi();
+        builder.Services.AddFleetAuth();
+        builder.Services.AddFleetAudit();
+        builder.Services.AddFleetIndex();
+        builder.Services.AddFleetAlarms();
+        builder.Services.AddFleetNgsi();
         builder.Services.AddFleetHealth();
         DemoProvisioner.AddFleetDemo(builder.Services);
 
         var app = builder.Build();
         app.MapFleetApi();
+        app.MapFleetIndexApi();
+        app.MapFleetAlarmsApi();
+        app.MapFleetEventsApi();
+        app.MapFleetNgsiApi();
+        app.MapFleetApiDocs();
+        app.MapMqttGateway();
         app.MapFleetHealth();
         return app;
     }

@@ -12,6 +12,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(Start);
 
+    public RecordingObserver Changes { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -24,6 +26,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage("twins");
             silo.AddFleetGrains();
             silo.Services.AddSingleton(new TwinClock(Time));
+            silo.Services.AddSingleton<ITwinObserver>(Changes);
             silo.Services.Configure<TwinOptions>(options => options.TelemetryWriteDelay = TimeSpan.FromMilliseconds(200));
         });
         Cluster = builder.Build();
@@ -31,6 +34,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>Keeps every twin change the silo announces, for the tests to look at.</summary>
+public sealed class RecordingObserver : ITwinObserver
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TwinChanged> _changes = new();
+
+    public void OnTwinChanged(TwinChanged change) => _changes.Enqueue(change);
+
+    public IReadOnlyList<TwinChanged> Of(string id) => [.. _changes.Where(change => change.Twin.Id == id)];
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Fleet.Devices;
+using Fleet.Grains.Gateway;
 using Fleet.Twins;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -13,6 +15,9 @@ namespace Fleet.Grains.Twins;
 /// </summary>
 public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpointGrain
 {
+    /// <summary>How long a twin waits for a gateway before it treats the device as unreachable.</summary>
+    private static readonly TimeSpan GatewayTimeout = TimeSpan.FromSeconds(5);
+
     private readonly IPersistentState<TwinState> _state;
     private readonly TwinEngine _engine;
     private readonly TwinOptions _options;
@@ -22,6 +27,9 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     private IGrainTimer? _writeTimer;
     private IGrainTimer? _checkTimer;
     private bool _dirty;
+    private ITwinObserver[] _observers = [];
+    private IClusterMembershipService? _membership;
+    private SiloAddress? _localSilo;
 
     private protected TwinGrain(KindRules rules, IPersistentState<TwinState> state, IOptions<TwinOptions> options, TwinClock clock, ILogger logger)
     {
@@ -41,9 +49,19 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A twin stored as online whose gateway silo has left (crash, whole-cluster restart) would
+        // otherwise stay online forever: no disconnect will ever come from that silo.
+        _observers = ServiceProvider.GetServices<ITwinObserver>().ToArray();
+        var faultsBefore = State.Faults.ToArray();
+        var wentOffline = ForgetVanishedGateway();
         if (_engine.Reevaluate(State, Now))
         {
             await WriteNowAsync();
+            Notify(TwinChangeKinds.Faults, faultsBefore);
+        }
+        else if (wentOffline)
+        {
+            MarkDirty();
         }
 
         ScheduleCheck();
@@ -57,8 +75,22 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         }
     }
 
-    public ValueTask<TwinDocument?> GetTwin() =>
-        ValueTask.FromResult(State.Provisioned ? _engine.ToDocument(State, Id) : null);
+    public ValueTask<TwinDocument?> GetTwin()
+    {
+        if (!State.Provisioned)
+        {
+            return ValueTask.FromResult<TwinDocument?>(null);
+        }
+
+        // Read-only calls interleave only with each other, and this check changes state without
+        // awaiting, so it cannot tear.
+        if (ForgetVanishedGateway())
+        {
+            MarkDirty();
+        }
+
+        return ValueTask.FromResult<TwinDocument?>(_engine.ToDocument(State, Id));
+    }
 
     public ValueTask<ImmutableArray<HistoryPoint>> GetHistory() =>
         ValueTask.FromResult(State.Provisioned ? [.. State.History] : ImmutableArray<HistoryPoint>.Empty);
@@ -70,6 +102,11 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         {
             await WriteNowAsync();
             LogDesiredChanged(_kind, Id, State.Version);
+            Notify(TwinChangeKinds.Desired);
+            if (State.SessionId is not null)
+            {
+                await PushDesiredAsync();
+            }
         }
 
         return result;
@@ -98,6 +135,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         };
         await WriteNowAsync();
         LogProvisioned(_kind, Id, valid.Borough);
+        Notify(TwinChangeKinds.Provisioned);
         return new ProvisionResult { Outcome = TwinOutcome.Ok, Twin = _engine.ToDocument(State, Id), Secret = secret };
     }
 
@@ -124,11 +162,19 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         }
 
         var last = _engine.ToDocument(State, Id);
+        var session = State.SessionId is { } sessionId ? new DeviceSession(_engine.Kind, Id, sessionId) : null;
+        var gateway = State.Gateway;
 
         // Keep the version counter so a re-provisioned device never reuses an ETag.
         _state.State = new TwinState { Version = State.Version + 1 };
         await WriteNowAsync();
         LogDecommissioned(_kind, Id);
+        Notify(TwinChangeKinds.Decommissioned, last.Faults, last);
+        if (session is not null)
+        {
+            await EndSessionAsync(gateway, session, SessionEndReason.Decommissioned);
+        }
+
         DeactivateOnIdle();
         return TwinResult.Ok(last);
     }
@@ -140,8 +186,14 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
 
     public async Task<ReportResult> Report(DeviceReport report)
     {
+        var faultsBefore = State.Faults.ToArray();
         var (result, change) = _engine.Apply(State, report, Now);
         await SaveAsync(change);
+        if (result.Outcome == ReportOutcome.Applied)
+        {
+            Notify(change == TwinChange.Durable ? TwinChangeKinds.Reported | TwinChangeKinds.Faults : TwinChangeKinds.Reported, faultsBefore);
+        }
+
         if (result.Outcome == ReportOutcome.Rejected)
         {
             LogReportRejected(_kind, Id, result.Error);
@@ -162,6 +214,12 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             return;
         }
 
+        // A device has one connection: a new one takes over, wherever it landed, and the gateway
+        // holding the old one closes it. The old one's late Disconnected then names a session
+        // that is no longer current and is ignored.
+        var replaced = State.SessionId is { } previous && previous != connection.SessionId ? new DeviceSession(_engine.Kind, Id, previous) : null;
+        var replacedGateway = State.Gateway;
+
         var now = Now;
         State.SessionId = connection.SessionId;
         State.Gateway = connection.Gateway;
@@ -170,6 +228,19 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             : new Connectivity { Online = true, LastSeen = now, Since = now };
         State.Version++;
         await SaveAsync(TwinChange.Telemetry);
+        LogConnected(_kind, Id, connection.SessionId, connection.Gateway);
+        Notify(TwinChangeKinds.Connectivity);
+
+        if (replaced is not null)
+        {
+            LogTakenOver(_kind, Id, replaced.SessionId, connection.SessionId);
+            await EndSessionAsync(replacedGateway, replaced, SessionEndReason.TakenOver);
+        }
+
+        if (!TwinEngine.Delta(State).IsEmpty)
+        {
+            await PushDesiredAsync();
+        }
     }
 
     public async Task Disconnected(string sessionId)
@@ -180,11 +251,138 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         }
 
         var now = Now;
+        MarkOffline(lastSeen: now, since: now);
+        await SaveAsync(TwinChange.Telemetry);
+        LogDisconnected(_kind, Id, sessionId);
+    }
+
+    public async Task DesiredRequested(string sessionId)
+    {
+        // A device that (re)subscribes may have lost its settings without having reported yet:
+        // it gets the desired document whenever there is one, not only while a delta is known.
+        if (State.Provisioned && State.SessionId == sessionId && State.Desired.Count > 0)
+        {
+            await PushDesiredAsync();
+        }
+    }
+
+    /// <summary>
+    /// Sends the desired document through the gateway holding the connection. A device that cannot
+    /// be reached there (session gone, silo gone or silent) is offline: it gets the document again
+    /// when it reconnects.
+    /// </summary>
+    private async Task PushDesiredAsync()
+    {
+        if (ForgetVanishedGateway())
+        {
+            MarkDirty();
+            return;
+        }
+
+        if (State.SessionId is not { } sessionId || State.Gateway is not { } gateway || !GatewayLiveness.TryParse(gateway, out _))
+        {
+            return;
+        }
+
+        var document = new DesiredDocument
+        {
+            Version = State.Version,
+            Desired = State.Desired.ToImmutableDictionary(StringComparer.Ordinal),
+            Delta = TwinEngine.Delta(State),
+        };
+        var delivered = false;
+        try
+        {
+            delivered = await GrainFactory.GetGrain<IGatewayGrain>(gateway)
+                .SendDesired(new DeviceSession(_engine.Kind, Id, sessionId), document)
+                .WaitAsync(GatewayTimeout);
+        }
+        catch (Exception exception)
+        {
+            LogGatewayCallFailed(exception, _kind, Id, gateway);
+        }
+
+        if (!delivered && State.SessionId == sessionId)
+        {
+            LogUnreachable(_kind, Id, sessionId, gateway);
+            MarkOffline(lastSeen: State.Connectivity.LastSeen, since: Now);
+            MarkDirty();
+        }
+    }
+
+    private async Task EndSessionAsync(string? gateway, DeviceSession session, SessionEndReason reason)
+    {
+        if (!GatewayLiveness.TryParse(gateway, out _))
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IGatewayGrain>(gateway!).EndSession(session, reason).WaitAsync(GatewayTimeout);
+        }
+        catch (Exception exception)
+        {
+            // The old connection's silo is gone or unreachable: then so is the connection.
+            LogGatewayCallFailed(exception, _kind, Id, gateway!);
+        }
+    }
+
+    /// <summary>Marks the device offline when its recorded gateway silo has left the cluster; true if it did.</summary>
+    private bool ForgetVanishedGateway()
+    {
+        if (!State.Provisioned || !State.Connectivity.Online || !GatewayLiveness.TryParse(State.Gateway, out var silo))
+        {
+            return false;
+        }
+
+        _membership ??= ServiceProvider.GetService<IClusterMembershipService>();
+        _localSilo ??= ServiceProvider.GetService<ILocalSiloDetails>()?.SiloAddress;
+        if (_membership is null || _localSilo is null || !GatewayLiveness.IsGone(silo, _membership.CurrentSnapshot, _localSilo))
+        {
+            return false;
+        }
+
+        LogGatewayGone(_kind, Id, State.Gateway!);
+        MarkOffline(lastSeen: State.Connectivity.LastSeen, since: Now);
+        return true;
+    }
+
+    private void MarkOffline(DateTimeOffset? lastSeen, DateTimeOffset since)
+    {
         State.SessionId = null;
         State.Gateway = null;
-        State.Connectivity = new Connectivity { Online = false, LastSeen = now, Since = now };
+        State.Connectivity = new Connectivity { Online = false, LastSeen = lastSeen, Since = since };
         State.Version++;
-        await SaveAsync(TwinChange.Telemetry);
+        Notify(TwinChangeKinds.Connectivity);
+    }
+
+    /// <summary>Tells the read side (index, alarms, live events) what just changed; never blocks.</summary>
+    private void Notify(TwinChangeKinds what, IReadOnlyList<Fault>? faultsBefore = null, TwinDocument? document = null)
+    {
+        if (_observers.Length == 0)
+        {
+            return;
+        }
+
+        var twin = document ?? _engine.ToDocument(State, Id);
+        var before = faultsBefore ?? State.Faults;
+        var raised = twin.Faults.Where(fault => !before.Any(old => old.Code == fault.Code)).ToImmutableArray();
+        var cleared = document is not null
+            ? [.. before]
+            : before.Where(old => !twin.Faults.Any(fault => fault.Code == old.Code)).ToImmutableArray();
+        var change = new TwinChanged(twin, what, raised, cleared, Now);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnTwinChanged(change);
+            }
+            catch (Exception exception)
+            {
+                LogObserverFailed(exception, _kind, Id, observer.GetType().Name);
+            }
+        }
     }
 
     private string NotProvisioned() => $"No {_kind} '{Id}' is provisioned.";
@@ -196,12 +394,18 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             case TwinChange.Durable:
                 return WriteNowAsync();
             case TwinChange.Telemetry:
-                _dirty = true;
-                _writeTimer ??= this.RegisterGrainTimer(WriteIfDirtyAsync, new GrainTimerCreationOptions(_options.TelemetryWriteDelay, Timeout.InfiniteTimeSpan));
+                MarkDirty();
                 return Task.CompletedTask;
             default:
                 return Task.CompletedTask;
         }
+    }
+
+    /// <summary>Schedules a coalesced write of a change that may be written a little later.</summary>
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _writeTimer ??= this.RegisterGrainTimer(WriteIfDirtyAsync, new GrainTimerCreationOptions(_options.TelemetryWriteDelay, Timeout.InfiniteTimeSpan));
     }
 
     private async Task WriteIfDirtyAsync(CancellationToken cancellationToken)
@@ -247,11 +451,16 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
 
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
+        var faultsBefore = State.Faults.ToArray();
         if (_engine.Reevaluate(State, Now))
         {
             await WriteNowAsync();
+            Notify(TwinChangeKinds.Faults, faultsBefore);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A twin observer ({Observer}) failed on {Kind} {DeviceId}")]
+    private partial void LogObserverFailed(Exception exception, string kind, string deviceId, string observer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Provisioned {Kind} {DeviceId} in {Borough}")]
     private partial void LogProvisioned(string kind, string deviceId, string borough);
@@ -267,6 +476,24 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Rejected a report of {Kind} {DeviceId}: {Error}")]
     private partial void LogReportRejected(string kind, string deviceId, string? error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} {DeviceId} connected: session {SessionId} on gateway {Gateway}")]
+    private partial void LogConnected(string kind, string deviceId, string sessionId, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} {DeviceId} disconnected: session {SessionId}")]
+    private partial void LogDisconnected(string kind, string deviceId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {DeviceId}: session {NewSessionId} took over from session {OldSessionId}")]
+    private partial void LogTakenOver(string kind, string deviceId, string oldSessionId, string newSessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {DeviceId} is offline: its gateway silo {Gateway} has left the cluster")]
+    private partial void LogGatewayGone(string kind, string deviceId, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {DeviceId} is offline: session {SessionId} could not be reached through gateway {Gateway}")]
+    private partial void LogUnreachable(string kind, string deviceId, string sessionId, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Calling gateway {Gateway} for {Kind} {DeviceId} failed")]
+    private partial void LogGatewayCallFailed(Exception exception, string kind, string deviceId, string gateway);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the coalesced state of {Kind} {DeviceId} failed; will retry")]
     private partial void LogCoalescedWriteFailed(Exception exception, string kind, string deviceId);

@@ -56,6 +56,13 @@ public interface IDeviceEndpointGrain : IGrainWithStringKey
     /// <summary>Marks the device offline unless a newer connection has taken over.</summary>
     [Alias("Disconnected")]
     Task Disconnected(string sessionId);
+
+    /// <summary>
+    /// The device subscribed to its desired topic: the twin sends the desired document again while
+    /// a delta exists, so a device that subscribes after connecting does not miss it.
+    /// </summary>
+    [Alias("DesiredRequested")]
+    Task DesiredRequested(string sessionId);
 }
 
 [Alias("Fleet.ILampGrain")]

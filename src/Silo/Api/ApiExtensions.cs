@@ -1,15 +1,17 @@
+using Fleet.Silo.Audit;
+using Fleet.Silo.Auth;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Fleet.Silo.Api;
 
 public static class ApiExtensions
 {
-    /// <summary>ProblemDetails for every error, Fleet's JSON, and the OpenAPI document.</summary>
+    /// <summary>ProblemDetails for every error, Fleet's JSON, and the OpenAPI document (with the ApiKey scheme).</summary>
     public static IServiceCollection AddFleetApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options => FleetJson.Configure(options.SerializerOptions));
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddApiKeySecurity());
         return services;
     }
 
@@ -17,9 +19,12 @@ public static class ApiExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFleetAuth();
         app.MapOpenApi();
         app.MapDevicesApi();
         app.MapProvisioningApi();
+        app.MapKeysApi();
+        app.MapAuditApi();
         return app;
     }
 }

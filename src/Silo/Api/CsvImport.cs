@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Fleet.Devices;
+using Fleet.Silo.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fleet.Silo.Api;
@@ -64,6 +65,7 @@ public static class CsvImport
             async (index, _) => rows[index - 1] = await ImportRowAsync(grains, header, lines[index], index + 1));
 
         var created = rows.Count(row => row.Status == "created");
+        request.HttpContext.Audit().Detail = $"{rows.Length} rows: {created} created, {rows.Length - created} failed";
         return TypedResults.Ok(new ImportReport(created, rows.Length - created, rows));
     }
 

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Fleet.Grains;
+using Fleet.Silo.Audit;
+using Fleet.Silo.Auth;
 using Fleet.Twins;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
@@ -19,16 +21,29 @@ public static class DevicesApi
 
         group.MapGet("/", GetTwin)
             .WithName("GetTwin")
-            .WithSummary("The device's twin: metadata, reported, desired, delta, connectivity and faults. ETag = version.");
+            .WithSummary("The device's twin: metadata, reported, desired, delta, connectivity and faults. ETag = version.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(FleetPolicies.Read);
 
         group.MapGet("/history", GetHistory)
             .WithName("GetHistory")
-            .WithSummary("The twin's bounded recent history (lamp power, meter consumption, AP clients, bay occupancy).");
+            .WithSummary("The twin's bounded recent history (lamp power, meter consumption, AP clients, bay occupancy).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(FleetPolicies.Read);
 
         group.MapPatch("/desired", PatchDesired)
             .WithName("PatchDesired")
             .WithSummary("Changes desired state with a JSON merge patch (RFC 7396); If-Match guards against lost updates.")
-            .Accepts<JsonElement>("application/merge-patch+json", "application/json");
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .Accepts<JsonElement>("application/merge-patch+json", "application/json")
+            .RequireAuthorization(FleetPolicies.Operate)
+            .Audited(AuditActions.DeviceDesired);
 
         return group;
     }
@@ -99,6 +114,7 @@ public static class DevicesApi
         }
 
         var changes = await ReadMergePatchAsync(request.Body, cancellationToken);
+        request.HttpContext.Audit().Detail = changes.Text;
         if (changes.Error is not null)
         {
             return changes.Error == TooLargeMarker
@@ -142,7 +158,8 @@ public static class DevicesApi
 
     private const string TooLargeMarker = "\u0000too-large";
 
-    private static async Task<(ImmutableDictionary<string, TwinValue?> Value, string? Error)> ReadMergePatchAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>The patch's fields, or an error; and the patch as sent (compact JSON) for the audit log.</summary>
+    private static async Task<(ImmutableDictionary<string, TwinValue?> Value, string? Error, string? Text)> ReadMergePatchAsync(Stream body, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
@@ -151,7 +168,7 @@ public static class DevicesApi
         {
             if (buffer.Length + read > MaxPatchBytes)
             {
-                return ([], TooLargeMarker);
+                return ([], TooLargeMarker, null);
             }
 
             buffer.Write(chunk, 0, read);
@@ -164,14 +181,15 @@ public static class DevicesApi
         }
         catch (JsonException exception)
         {
-            return ([], "The body is not valid JSON: " + exception.Message);
+            return ([], "The body is not valid JSON: " + exception.Message, null);
         }
 
         using (document)
         {
+            var text = JsonSerializer.Serialize(document.RootElement);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return ([], "A desired patch is a JSON object of field names and values.");
+                return ([], "A desired patch is a JSON object of field names and values.", text);
             }
 
             var changes = ImmutableDictionary.CreateBuilder<string, TwinValue?>(StringComparer.Ordinal);
@@ -185,13 +203,13 @@ public static class DevicesApi
 
                 if (TwinValue.FromJson(property.Value, out var error) is not { } value)
                 {
-                    return ([], $"'{property.Name}' {error}.");
+                    return ([], $"'{property.Name}' {error}.", text);
                 }
 
                 changes[property.Name] = value;
             }
 
-            return (changes.ToImmutable(), null);
+            return (changes.ToImmutable(), null, text);
         }
     }
 }

@@ -8,6 +8,10 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
 
+    /// <summary>The key's role may not do this particular thing (e.g. a maintenance key sending a command other than blink).</summary>
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.");
+
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 

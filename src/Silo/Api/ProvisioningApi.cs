@@ -1,5 +1,7 @@
 using Fleet.Devices;
 using Fleet.Grains;
+using Fleet.Silo.Audit;
+using Fleet.Silo.Auth;
 using Fleet.Twins;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,24 +12,36 @@ public static class ProvisioningApi
 {
     public static RouteGroupBuilder MapProvisioningApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/devices").WithTags("Provisioning");
+        var group = routes.MapGroup("/api/devices").WithTags("Provisioning").RequireAuthorization(FleetPolicies.Admin);
 
         group.MapPost("/", Provision)
             .WithName("ProvisionDevice")
-            .WithSummary("Registers a device and returns its secret — shown this once, only a hash is kept.");
+            .WithSummary("Registers a device and returns its secret — shown this once, only a hash is kept.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Audited(AuditActions.DeviceProvision);
 
         group.MapPost("/{kind}/{id}/secret", RotateSecret)
             .WithName("RotateSecret")
-            .WithSummary("Issues a new device secret; the old one stops working at once.");
+            .WithSummary("Issues a new device secret; the old one stops working at once.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Audited(AuditActions.DeviceRotateSecret);
 
         group.MapDelete("/{kind}/{id}", Decommission)
             .WithName("DecommissionDevice")
-            .WithSummary("Takes the device out of service: its twin is removed and it can no longer connect.");
+            .WithSummary("Takes the device out of service: its twin is removed and it can no longer connect.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Audited(AuditActions.DeviceDecommission);
 
         group.MapPost("/import", CsvImport.ImportAsync)
             .WithName("ImportDevices")
             .WithSummary("Registers devices from CSV; each row succeeds or fails on its own, with a per-row report.")
-            .Accepts<string>("text/csv");
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .Accepts<string>("text/csv")
+            .Audited(AuditActions.DeviceImport);
 
         return group;
     }
@@ -35,6 +49,7 @@ public static class ProvisioningApi
     public static async Task<Results<Created<DeviceCredentials>, ProblemHttpResult>> Provision(
         ProvisionRequest request, IGrainFactory grains, HttpResponse response)
     {
+        response.HttpContext.Audit().Target(request.Kind, request.Id).Detail = request.Metadata?.Borough is { } borough ? "borough " + borough : null;
         var result = await ProvisionAsync(grains, request);
         if (result.Credentials is not { } credentials)
         {

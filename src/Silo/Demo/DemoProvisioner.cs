@@ -21,11 +21,37 @@ public sealed partial class DemoProvisioner(
 {
     private const int Parallelism = 64;
 
-    public static IServiceCollection AddFleetDemo(IServiceCollection services) => services.AddHostedService<DemoProvisioner>();
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The demo fleet and, with live devices, the simulated devices that bring it to life.</summary>
+    public static IServiceCollection AddFleetDemo(IServiceCollection services)
+    {
+        services.AddSingleton<DemoProvisioner>();
+        services.AddHostedService(sp => sp.GetRequiredService<DemoProvisioner>());
+        services.AddHostedService<LiveDevices>();
+        return services;
+    }
+
+    /// <summary>Completes when the demo credentials file is there (or the demo is off).</summary>
+    public Task Completed => _completed.Task;
 
     public string CredentialsPath => Path.GetFullPath(Path.Combine(options.Value.DataDirectory, options.Value.Demo.CredentialsFile));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ProvisionAsync(stoppingToken);
+            _completed.TrySetResult();
+        }
+        catch (Exception exception)
+        {
+            _completed.TrySetException(exception);
+            throw;
+        }
+    }
+
+    private async Task ProvisionAsync(CancellationToken stoppingToken)
     {
         var demo = options.Value.Demo;
         if (!demo.Enabled && !demo.Force)

@@ -46,6 +46,7 @@ public static class FleetHosting
             silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
             silo.AddFleetSqliteStorage(options.DatabasePath);
             silo.AddFleetGrains();
+            silo.AddDeviceGateways();
         });
         return builder;
     }

@@ -31,6 +31,15 @@ public sealed class DemoOptions
     /// <summary>Where the demo credentials go; relative paths are under the data directory.</summary>
     public string CredentialsFile { get; set; } = "demo-devices.csv";
 
+    /// <summary>Run simulated devices for the demo fleet inside the silo, over its own MQTT port.</summary>
+    public bool LiveDevices { get; set; } = true;
+
+    /// <summary>How many demo devices come alive (0 = all).</summary>
+    public int LiveDeviceCount { get; set; }
+
+    /// <summary>How often a live demo device sends telemetry.</summary>
+    public TimeSpan LiveDeviceInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     public int Lamps { get; set; } = 2000;
     public int ParkingBays { get; set; } = 500;
     public int AccessPoints { get; set; } = 50;
@@ -71,6 +80,11 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
         CheckCount(errors, "Fleet:Demo:ParkingBays", options.Demo.ParkingBays);
         CheckCount(errors, "Fleet:Demo:AccessPoints", options.Demo.AccessPoints);
         CheckCount(errors, "Fleet:Demo:Meters", options.Demo.Meters);
+        CheckCount(errors, "Fleet:Demo:LiveDeviceCount", options.Demo.LiveDeviceCount);
+        if (options.Demo.LiveDeviceInterval < TimeSpan.FromSeconds(1) || options.Demo.LiveDeviceInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Fleet:Demo:LiveDeviceInterval must be between 00:00:01 and 01:00:00, not {options.Demo.LiveDeviceInterval}.");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -12,8 +12,19 @@ namespace Fleet.Silo.Storage;
 /// </summary>
 public static class SchemaInstaller
 {
-    /// <summary>The version sqlite.sql writes to PRAGMA user_version.</summary>
-    public const int SqliteSchemaVersion = 1;
+    /// <summary>The version the last of <see cref="SqliteScripts"/> writes to PRAGMA user_version.</summary>
+    public const int SqliteSchemaVersion = 4;
+
+    /// <summary>
+    /// SQLite scripts in order. Each is idempotent and runs on every start, in its own transaction;
+    /// a change is a new script here (or, for a query row of sqlite.sql, an edit of that row).
+    /// </summary>
+    private static readonly string[] SqliteScripts =
+    [
+        "sqlite.sql",
+        "sqlite-0003-index.sql",
+        "sqlite-0004-alarms.sql",
+    ];
 
     /// <summary>
     /// PostgreSQL migrations in order. Each runs once per database and is recorded in
@@ -22,6 +33,9 @@ public static class SchemaInstaller
     private static readonly (int Version, string Script, string Description)[] PostgreSqlMigrations =
     [
         (1, "postgresql.sql", "grain state, membership, reminders"),
+        (2, "postgresql-0002-keys-audit.sql", "API keys, audit log"),
+        (3, "postgresql-0003-index.sql", "fleet index"),
+        (4, "postgresql-0004-alarms.sql", "alarms"),
     ];
 
     /// <summary>pg_advisory_xact_lock key shared by every Fleet silo: "FleetSQL" in ASCII.</summary>
@@ -54,11 +68,14 @@ public static class SchemaInstaller
         await using (connection)
         {
             await connection.OpenAsync(cancellationToken);
-            var command = connection.CreateCommand();
-            await using (command)
+            foreach (var script in SqliteScripts)
             {
-                command.CommandText = ReadScript("sqlite.sql");
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                var command = connection.CreateCommand();
+                await using (command)
+                {
+                    command.CommandText = ReadScript(script);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
         }
 

@@ -44,8 +44,10 @@ public static class StorageExtensions
 
         // The schema participant creates the directory and the file before any provider opens it.
         var fullPath = Path.GetFullPath(databasePath);
+        silo.Services.AddSingleton<FleetDatabase>(new SqliteFleetDatabase(fullPath));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaLifecycleParticipant(
             "Fleet.Storage.Sqlite",
+            sp.GetRequiredService<FleetDatabase>(),
             cancellationToken => SchemaInstaller.ApplySqliteAsync(fullPath, Logger(sp), cancellationToken)));
 
         foreach (var name in GrainStorageNames)
@@ -67,8 +69,10 @@ public static class StorageExtensions
 
         // Created by the container, so the container disposes it when the silo host stops.
         silo.Services.TryAddKeyedSingleton(PostgreSqlDataSourceKey, (_, _) => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSingleton<FleetDatabase>(sp => new PostgreSqlFleetDatabase(PostgreSqlDataSource(sp)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaLifecycleParticipant(
             "Fleet.Storage.PostgreSql",
+            sp.GetRequiredService<FleetDatabase>(),
             cancellationToken => SchemaInstaller.ApplyPostgreSqlAsync(PostgreSqlDataSource(sp), Logger(sp), cancellationToken)));
 
         foreach (var name in GrainStorageNames)
@@ -143,11 +147,28 @@ public static class StorageExtensions
     private static ILogger Logger(IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SchemaInstaller).FullName!);
 
-    /// <summary>Starts the schema before the membership table (8000) and grain storage (10000) do.</summary>
-    private sealed class SchemaLifecycleParticipant(string observerName, Func<CancellationToken, Task> apply)
+    /// <summary>
+    /// Starts the schema before the membership table (8000) and grain storage (10000) do, and tells
+    /// the <see cref="FleetDatabase"/> when its tables are there.
+    /// </summary>
+    private sealed class SchemaLifecycleParticipant(string observerName, FleetDatabase database, Func<CancellationToken, Task> apply)
         : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(observerName, ServiceLifecycleStage.RuntimeInitialize, apply);
+            lifecycle.Subscribe(observerName, ServiceLifecycleStage.RuntimeInitialize, ApplyAsync);
+
+        private async Task ApplyAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await apply(cancellationToken);
+                database.MarkSchemaApplied();
+            }
+            catch (Exception exception)
+            {
+                database.MarkSchemaFailed(exception);
+                throw;
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 -- Fleet grain persistence on SQLite (Orleans ADO.NET invariant "System.Data.SQLite", served by
--- Microsoft.Data.Sqlite). SQLite carries grain state only: clustering and reminders live elsewhere.
+-- Microsoft.Data.Sqlite). SQLite carries grain state (plus Fleet's API keys and audit log, version 2)
+-- only: clustering and reminders live elsewhere.
 --
 -- Idempotent: SchemaInstaller runs this whole file on every silo start. Change a query by editing
 -- its row below (INSERT OR REPLACE refreshes it); change a table only by adding statements that
@@ -105,6 +106,45 @@ WHERE service_id = @ServiceId
 RETURNING version + 1;
 ');
 
-PRAGMA user_version = 1;
+-- Version 2: API keys and the audit log (src/Silo/Auth, src/Silo/Audit). Times are Unix
+-- microseconds (UTC); FleetDatabase converts them.
+
+CREATE TABLE IF NOT EXISTS fleet_api_keys
+(
+    id              TEXT    NOT NULL PRIMARY KEY, -- the first 16 hex digits of the key's SHA-256
+    key_hash        TEXT    NOT NULL,             -- the key's SHA-256, hex; the key itself is never stored
+    name            TEXT    NOT NULL,
+    role            TEXT    NOT NULL,             -- operator, maintenance, integration or admin
+    created_at      INTEGER NOT NULL,
+    created_by_id   TEXT    NOT NULL,
+    created_by_name TEXT    NOT NULL,
+    expires_at      INTEGER,                      -- NULL: never
+    revoked_at      INTEGER,                      -- NULL: in force
+    revoked_by_id   TEXT,
+    revoked_by_name TEXT
+);
+
+CREATE TABLE IF NOT EXISTS fleet_audit
+(
+    id          INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order; breaks ties between equal times
+    at          INTEGER NOT NULL,
+    actor_id    TEXT    NOT NULL,                  -- API key id, or "system:<what>" for the silo itself
+    actor_name  TEXT    NOT NULL,
+    actor_role  TEXT    NOT NULL,
+    action      TEXT    NOT NULL,                  -- e.g. device.desired, key.create
+    target_kind TEXT,                              -- lamp, parking, wifi, meter, key, job, ...
+    target_id   TEXT,
+    detail      TEXT,
+    status      INTEGER NOT NULL,                  -- HTTP status of the answer
+    outcome     TEXT    NOT NULL                   -- "ok", "refused: <why>" or "failed: <why>"
+);
+
+CREATE INDEX IF NOT EXISTS fleet_audit_at ON fleet_audit (at, id);
+CREATE INDEX IF NOT EXISTS fleet_audit_actor_id ON fleet_audit (actor_id, at, id);
+CREATE INDEX IF NOT EXISTS fleet_audit_actor_name ON fleet_audit (actor_name, at, id);
+CREATE INDEX IF NOT EXISTS fleet_audit_action ON fleet_audit (action, at, id);
+CREATE INDEX IF NOT EXISTS fleet_audit_target ON fleet_audit (target_id, at, id);
+
+PRAGMA user_version = 2;
 
 COMMIT;

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using Fleet.Twins;
+
+namespace Fleet.Grains.Twins;
+
+/// <summary>What changed in a twin, for the read side (fleet index, aggregates, alarms, live events).</summary>
+[Flags]
+public enum TwinChangeKinds
+{
+    None = 0,
+    Reported = 1,
+    Desired = 2,
+    Connectivity = 4,
+    Faults = 8,
+    Provisioned = 16,
+    Decommissioned = 32,
+}
+
+/// <summary>
+/// One change of one twin, as it stands after the change. Raised and Cleared list the faults that
+/// opened and closed with it.
+/// </summary>
+public sealed record TwinChanged(
+    TwinDocument Twin,
+    TwinChangeKinds What,
+    ImmutableArray<Fault> Raised,
+    ImmutableArray<Fault> Cleared,
+    DateTimeOffset At);
+
+/// <summary>
+/// Told of every twin change on the silo where the twin's grain runs, inside the grain's turn:
+/// an implementation must only hand the change on (e.g. to a bounded channel) and return at once —
+/// never block, never call back into the grain. Register implementations in DI; all are called.
+/// Changes that are written lazily (telemetry) can be told before they are durable; a read side
+/// built from them must be rebuildable from the stored twins.
+/// </summary>
+public interface ITwinObserver
+{
+    void OnTwinChanged(TwinChanged change);
+}

@@ -1,0 +1,57 @@
+using Fleet.Silo.Storage;
+using Fleet.Silo.Tests.Storage;
+using Npgsql;
+
+namespace Fleet.Silo.Tests.Index;
+
+/// <summary>The index tables on the embedded SQLite store.</summary>
+public sealed class SqliteIndexStoreTests : IndexStoreContract, IDisposable
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<FleetDatabase> DatabaseAsync()
+    {
+        await SchemaInstaller.ApplySqliteAsync(_database.Path);
+        var database = new SqliteFleetDatabase(_database.Path);
+        database.MarkSchemaApplied();
+        return database;
+    }
+
+    public void Dispose() => _database.Dispose();
+}
+
+/// <summary>
+/// The index tables on PostgreSQL (the cluster store), each test on a fresh database of the server
+/// in FLEET_TEST_POSTGRES — which must be set (./test.sh does): without it these fail.
+/// </summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class PostgreSqlIndexStoreTests : IndexStoreContract, IAsyncLifetime
+{
+    private PostgreSqlTestDatabase? _database;
+    private NpgsqlDataSource? _dataSource;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    protected override async Task<FleetDatabase> DatabaseAsync()
+    {
+        _database = await PostgreSqlTestDatabase.CreateAsync();
+        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
+        await SchemaInstaller.ApplyPostgreSqlAsync(_dataSource);
+        var database = new PostgreSqlFleetDatabase(_dataSource);
+        database.MarkSchemaApplied();
+        return database;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
