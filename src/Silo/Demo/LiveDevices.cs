@@ -45,7 +45,8 @@ public sealed partial class LiveDevices(
         await demo.Completed.WaitAsync(stoppingToken);
 
         var all = await CredentialsFile.ReadAsync(demo.CredentialsPath, stoppingToken);
-        var devices = Simulation.Select(all, count: options.LiveDeviceCount > 0 ? options.LiveDeviceCount : null);
+        var simulated = all.Where(device => !IsKeptForHands(device.Id)).ToList();
+        var devices = Simulation.Select(simulated, count: options.LiveDeviceCount > 0 ? options.LiveDeviceCount : null);
         var simulatorOptions = new SimulatorOptions
         {
             Endpoints = [new MqttEndpoint("127.0.0.1", mqtt.Value.Port)],
@@ -74,6 +75,16 @@ public sealed partial class LiveDevices(
 
         await run;
     }
+
+    /// <summary>
+    /// The first ten devices of each kind (DU-L-000001 … DU-L-000010 and so on) are never simulated,
+    /// so a person can drive them with mosquitto_pub as docs/protocol.md shows, without a simulated
+    /// twin taking the connection over or racing its sequence numbers.
+    /// </summary>
+    public static bool IsKeptForHands(string id) =>
+        Fleet.Devices.DeviceKinds.All.Any(kind => Enumerable.Range(1, HandDrivenPerKind).Any(number => DemoFleet.IdOf(kind, number) == id));
+
+    public const int HandDrivenPerKind = 10;
 
     private Task WhenStartedAsync(CancellationToken stoppingToken)
     {
