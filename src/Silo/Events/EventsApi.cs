@@ -65,6 +65,9 @@ public static partial class EventsApi
         var logger = loggers.CreateLogger(typeof(EventsApi).FullName!);
         using (subscriber)
         {
+            // Close a dropped client's connection at once, wherever the handler is waiting (even
+            // in a write that a client who stopped reading will never let finish).
+            using var abortWhenDropped = subscriber.Dropped.Register(http.Abort);
             try
             {
                 await StreamAsync(http, subscriber, outcome, resumeFrom, backlog, options.Value.Heartbeat);

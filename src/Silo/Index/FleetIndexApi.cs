@@ -120,7 +120,10 @@ public static class FleetIndexApi
     public static async Task<Ok<FleetBoroughs>> GetBoroughs(IFleetIndexReader index, CancellationToken cancellationToken) =>
         TypedResults.Ok(await index.GetBoroughsAsync(cancellationToken));
 
-    public static async Task<Results<Ok<BoroughSummary>, ProblemHttpResult>> GetBorough(string name, IFleetIndexReader index, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<BoroughSummary>, ProblemHttpResult>> GetBorough(
+        [Description("a borough of Duisburg, any case, e.g. Mitte; Sued for Süd; Meiderich%2FBeeck")] string name,
+        IFleetIndexReader index,
+        CancellationToken cancellationToken)
     {
         // Kestrel leaves an encoded slash encoded in the path ("Meiderich%2FBeeck").
         var decoded = Uri.UnescapeDataString(name);

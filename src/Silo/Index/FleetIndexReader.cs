@@ -68,7 +68,9 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
 
                 if (valid.Fault is { } fault)
                 {
-                    Filter("EXISTS (SELECT 1 FROM fleet_device_faults f WHERE f.code = @fault AND f.kind = d.kind AND f.id = d.id)", ("fault", fault));
+                    // An IN list rather than EXISTS: the devices with a rare fault are found from the
+                    // fault's rows instead of by probing every device.
+                    Filter("(d.kind, d.id) IN (SELECT f.kind, f.id FROM fleet_device_faults f WHERE f.code = @fault)", ("fault", fault));
                 }
 
                 if (valid.Text is { } search)
@@ -173,7 +175,10 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
         return figures[borough].Build(borough, at);
     }
 
-    /// <summary>Three GROUP BY queries: devices and values, faults, and meter consumption in the windows ending at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Three GROUP BY queries: devices and values (from the covering index fleet_devices_figures),
+    /// faults, and the meter steps of the minutes from the one (at − 1 h) resp. (at − 24 h) falls in, up to <paramref name="at"/>.
+    /// </summary>
     private async Task<Dictionary<string, BoroughCounter>> CountAsync(string? borough, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var counters = Boroughs.All.ToDictionary(name => name, _ => new BoroughCounter(), StringComparer.Ordinal);
@@ -243,16 +248,15 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
 
             await ReadAsync(
                 connection,
-                "SELECT d.borough, d.meter_medium, " +
-                "SUM(CASE WHEN c.at > @hourAgo THEN c.amount ELSE 0 END), SUM(c.amount) " +
-                "FROM fleet_meter_consumption c JOIN fleet_devices d ON d.kind = 'meter' AND d.id = c.id " +
-                "WHERE c.at > @dayAgo AND c.at <= @at" + (borough is null ? string.Empty : " AND d.borough = @borough") +
-                " GROUP BY d.borough, d.meter_medium",
+                "SELECT c.borough, c.medium, SUM(CASE WHEN c.minute >= @hourStart THEN c.amount ELSE 0 END), SUM(c.amount) " +
+                "FROM fleet_consumption_minutes c WHERE c.minute >= @dayStart AND c.minute <= @at" +
+                (borough is null ? string.Empty : " AND c.borough = @borough") +
+                " GROUP BY c.borough, c.medium",
                 borough,
                 command =>
                 {
-                    FleetDatabase.AddParameter(command, "hourAgo", database.TimeValue(FleetDatabase.ToMicroseconds(at - TimeSpan.FromHours(1))));
-                    FleetDatabase.AddParameter(command, "dayAgo", database.TimeValue(FleetDatabase.ToMicroseconds(at - TimeSpan.FromDays(1))));
+                    FleetDatabase.AddParameter(command, "hourStart", database.TimeValue(StartOfMinute(at - TimeSpan.FromHours(1))));
+                    FleetDatabase.AddParameter(command, "dayStart", database.TimeValue(StartOfMinute(at - TimeSpan.FromDays(1))));
                     FleetDatabase.AddParameter(command, "at", database.TimeValue(FleetDatabase.ToMicroseconds(at)));
                 },
                 reader =>
@@ -363,6 +367,8 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
 
     private static double Double(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? 0 : Convert.ToDouble(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset StartOfMinute(DateTimeOffset value) => new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);

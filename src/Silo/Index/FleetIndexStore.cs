@@ -35,13 +35,34 @@ internal sealed class FleetIndexStore(FleetDatabase database)
         RETURNING version
         """;
 
-    public FleetDatabase Database => database;
+    private const string TombstoneSql =
+        "INSERT INTO fleet_device_tombstones (kind, id, version) VALUES (@kind, @id, @version) " +
+        "ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version WHERE fleet_device_tombstones.version < excluded.version RETURNING 1";
+
+    private const string DeleteSql = "DELETE FROM fleet_devices WHERE kind = @kind AND id = @id AND version <= @version RETURNING 1";
+
+    private const string DeleteBeforeSql = "DELETE FROM fleet_devices WHERE kind = @kind AND id = @id AND updated_at < @before RETURNING 1";
+
+    private const string ClearFaultsSql = "DELETE FROM fleet_device_faults WHERE kind = @kind AND id = @id";
+
+    private const string AddFaultSql = "INSERT INTO fleet_device_faults (code, kind, id) VALUES (@code, @kind, @id) ON CONFLICT (code, kind, id) DO NOTHING";
+
+    private const string AddStepSql = "INSERT INTO fleet_meter_consumption (id, at, amount) VALUES (@id, @at, @amount) ON CONFLICT (id, at) DO NOTHING RETURNING 1";
+
+    private const string AddMinuteSql =
+        "INSERT INTO fleet_consumption_minutes (minute, borough, medium, amount) VALUES (@minute, @borough, @medium, @amount) " +
+        "ON CONFLICT (minute, borough, medium) DO UPDATE SET amount = fleet_consumption_minutes.amount + excluded.amount";
 
     /// <summary>
     /// Applies the changes in one transaction (on SQLite, one turn of the write lane): upserts that
-    /// are newer than the row, removals that are newer than it, and consumption not yet recorded.
+    /// are newer than the row, removals that are newer than it, and meter steps not yet recorded.
     /// Returns how many devices changed.
     /// </summary>
+    /// <remarks>
+    /// Two rounds: first the version-guarded writes, each answering whether it took effect; then
+    /// what follows from those that did (the device's fault rows, the step's minute). On PostgreSQL
+    /// each round is one batch, so a transaction costs two round trips however many devices it has.
+    /// </remarks>
     public Task<int> ApplyAsync(IReadOnlyList<IndexChange> changes, DateTimeOffset now, DateTimeOffset consumptionCutoff, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
@@ -53,31 +74,62 @@ internal sealed class FleetIndexStore(FleetDatabase database)
         return database.WriteAsync(
             async (connection, transaction) =>
             {
-                var statements = new Statements(connection, transaction, database);
-                await using (statements)
+                var writes = new SqlBatch(connection, transaction);
+                var effects = new List<(IndexChange Change, int Index)>(changes.Count);
+                var steps = new List<(int Index, ConsumptionPoint Point)>();
+                foreach (var change in changes)
                 {
-                    var applied = 0;
-                    foreach (var change in changes)
+                    if (change.Entry is { } entry)
                     {
-                        var changed = change.Entry is { } entry
-                            ? await statements.UpsertAsync(entry, now, cancellationToken)
-                            : await statements.RemoveAsync(change.Key, change.Version, cancellationToken);
-                        if (changed)
-                        {
-                            applied++;
-                        }
-
-                        foreach (var point in change.Consumption)
-                        {
-                            if (point.At >= consumptionCutoff)
-                            {
-                                await statements.AddConsumptionAsync(change.Key.Id, point, cancellationToken);
-                            }
-                        }
+                        effects.Add((change, writes.Add(UpsertSql, UpsertParameters(entry, now))));
+                    }
+                    else
+                    {
+                        var key = KeyParameters(change.Key, ("version", change.Version, DbType.Int64));
+                        writes.Add(TombstoneSql, key);
+                        effects.Add((change, writes.Add(DeleteSql, key)));
                     }
 
-                    return applied;
+                    foreach (var point in change.Consumption.Where(point => point.At >= consumptionCutoff))
+                    {
+                        var index = writes.Add(
+                            AddStepSql,
+                            ("id", change.Key.Id, DbType.String),
+                            ("at", database.TimeValue(FleetDatabase.ToMicroseconds(point.At)), null),
+                            ("amount", point.Amount, DbType.Double));
+                        steps.Add((index, point));
+                    }
                 }
+
+                var took = await writes.RunAsync(cancellationToken);
+
+                // What follows from the writes that took effect: a written device's fault rows are
+                // replaced, a removed one's dropped; a step is added to its minute only when its own
+                // row is new, so written twice (a retry, a rebuild, another silo) it counts once.
+                var follow = new SqlBatch(connection, transaction);
+                var applied = 0;
+                foreach (var (change, _) in effects.Where(effect => took[effect.Index]))
+                {
+                    applied++;
+                    follow.Add(ClearFaultsSql, KeyParameters(change.Key));
+                    foreach (var code in change.Entry?.Faults ?? [])
+                    {
+                        follow.Add(AddFaultSql, KeyParameters(change.Key, ("code", code, DbType.String)));
+                    }
+                }
+
+                foreach (var (_, point) in steps.Where(step => took[step.Index]))
+                {
+                    follow.Add(
+                        AddMinuteSql,
+                        ("minute", database.TimeValue(point.Minute), null),
+                        ("borough", point.Borough, DbType.String),
+                        ("medium", point.Medium, DbType.String),
+                        ("amount", point.Amount, DbType.Double));
+                }
+
+                await follow.ExecuteAsync(cancellationToken);
+                return applied;
             },
             cancellationToken);
     }
@@ -115,20 +167,24 @@ internal sealed class FleetIndexStore(FleetDatabase database)
             removed += await database.WriteAsync(
                 async (connection, transaction) =>
                 {
-                    var statements = new Statements(connection, transaction, database);
-                    await using (statements)
+                    var deletes = new SqlBatch(connection, transaction);
+                    foreach (var key in chunk)
                     {
-                        var count = 0;
-                        foreach (var key in chunk)
-                        {
-                            if (await statements.DeleteAsync(key, before, cancellationToken))
-                            {
-                                count++;
-                            }
-                        }
-
-                        return count;
+                        deletes.Add(DeleteBeforeSql, KeyParameters(key, ("before", database.TimeValue(before), null)));
                     }
+
+                    var took = await deletes.RunAsync(cancellationToken);
+                    var faults = new SqlBatch(connection, transaction);
+                    for (var i = 0; i < chunk.Length; i++)
+                    {
+                        if (took[i])
+                        {
+                            faults.Add(ClearFaultsSql, KeyParameters(chunk[i]));
+                        }
+                    }
+
+                    await faults.ExecuteAsync(cancellationToken);
+                    return took.Count(deleted => deleted);
                 },
                 cancellationToken);
         }
@@ -136,19 +192,25 @@ internal sealed class FleetIndexStore(FleetDatabase database)
         return removed;
     }
 
-    /// <summary>Deletes consumption reported before <paramref name="cutoff"/>.</summary>
+    /// <summary>Deletes the meter steps reported, and the minutes that began, before <paramref name="cutoff"/>; returns the steps deleted.</summary>
     public Task<int> PurgeConsumptionAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         database.WriteAsync(
             async (connection, transaction) =>
             {
-                var command = connection.CreateCommand();
-                await using (command)
+                async Task<int> DeleteAsync(string sql)
                 {
-                    command.Transaction = transaction;
-                    command.CommandText = "DELETE FROM fleet_meter_consumption WHERE at < @cutoff";
-                    FleetDatabase.AddParameter(command, "cutoff", database.TimeValue(cutoff));
-                    return await command.ExecuteNonQueryAsync(cancellationToken);
+                    var command = connection.CreateCommand();
+                    await using (command)
+                    {
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                        FleetDatabase.AddParameter(command, "cutoff", database.TimeValue(cutoff));
+                        return await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
+
+                await DeleteAsync("DELETE FROM fleet_consumption_minutes WHERE minute < @cutoff");
+                return await DeleteAsync("DELETE FROM fleet_meter_consumption WHERE at < @cutoff");
             },
             cancellationToken);
 
@@ -199,171 +261,174 @@ internal sealed class FleetIndexStore(FleetDatabase database)
         }
     }
 
-    /// <summary>The statements of one write transaction, prepared once and run per device.</summary>
-    private sealed class Statements : IAsyncDisposable
+    private (string Name, object? Value, DbType? Type)[] UpsertParameters(IndexEntry entry, DateTimeOffset now) =>
+    [
+        ("kind", entry.Kind.ToWire(), DbType.String),
+        ("id", entry.Id, DbType.String),
+        ("borough", entry.Borough, DbType.String),
+        ("lat", entry.Lat, DbType.Double),
+        ("lon", entry.Lon, DbType.Double),
+        ("online", entry.Online ? 1 : 0, DbType.Int32),
+        ("lastSeen", database.TimeValue(FleetDatabase.ToMicroseconds(entry.LastSeen ?? DateTimeOffset.MinValue)), null),
+        ("faults", string.Join(',', entry.Faults), DbType.String),
+        ("street", entry.Street, DbType.String),
+        ("zone", entry.Zone, DbType.String),
+        ("model", entry.Model, DbType.String),
+        ("search", entry.Search, DbType.String),
+        ("lampOn", Flag(entry.LampOn), DbType.Int32),
+        ("lampLevel", entry.LampLevel, DbType.Double),
+        ("lampPowerW", entry.LampPowerW, DbType.Double),
+        ("parkingState", entry.ParkingState, DbType.String),
+        ("wifiUp", Flag(entry.WifiUp), DbType.Int32),
+        ("wifiClients", entry.WifiClients, DbType.Int32),
+        ("meterMedium", entry.MeterMedium, DbType.String),
+        ("meterRegister", entry.MeterRegister, DbType.Double),
+        ("meterConsumption", entry.MeterConsumption, DbType.Double),
+        ("version", entry.Version, DbType.Int64),
+        ("updatedAt", database.TimeValue(FleetDatabase.ToMicroseconds(now)), null),
+    ];
+
+    private static (string Name, object? Value, DbType? Type)[] KeyParameters(DeviceKey key, params (string Name, object? Value, DbType? Type)[] more) =>
+        [("kind", key.Kind.ToWire(), DbType.String), ("id", key.Id, DbType.String), .. more];
+
+    private static int? Flag(bool? value) => value is { } flag ? (flag ? 1 : 0) : null;
+
+    /// <summary>
+    /// Statements of one transaction run together: as one DbBatch where the provider has them
+    /// (Npgsql: one round trip), else one after another through a command per statement text, so
+    /// SQLite prepares each text once. Every statement states its parameter types — PostgreSQL
+    /// cannot infer the type of a NULL in INSERT … SELECT; time values (never null) keep the type
+    /// the engine's time value implies.
+    /// </summary>
+    private sealed class SqlBatch(DbConnection connection, DbTransaction transaction)
     {
-        private readonly FleetDatabase _database;
-        private readonly DbCommand _upsert;
-        private readonly DbCommand _clearFaults;
-        private readonly DbCommand _addFault;
-        private readonly DbCommand _tombstone;
-        private readonly DbCommand _delete;
-        private readonly DbCommand _deleteBefore;
-        private readonly DbCommand _clearConsumption;
-        private readonly DbCommand _addConsumption;
+        private readonly List<(string Sql, (string Name, object? Value, DbType? Type)[] Parameters)> _statements = [];
 
-        public Statements(DbConnection connection, DbTransaction transaction, FleetDatabase database)
+        /// <summary>Adds a statement; returns its position in the answer of <see cref="RunAsync"/>.</summary>
+        public int Add(string sql, params (string Name, object? Value, DbType? Type)[] parameters)
         {
-            _database = database;
-            DbCommand Command(string sql)
-            {
-                var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = sql;
-                return command;
-            }
-
-            _upsert = Command(UpsertSql);
-            _clearFaults = Command("DELETE FROM fleet_device_faults WHERE kind = @kind AND id = @id");
-            _addFault = Command("INSERT INTO fleet_device_faults (code, kind, id) VALUES (@code, @kind, @id) ON CONFLICT (code, kind, id) DO NOTHING");
-            _tombstone = Command(
-                "INSERT INTO fleet_device_tombstones (kind, id, version) VALUES (@kind, @id, @version) " +
-                "ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version WHERE fleet_device_tombstones.version < excluded.version");
-            _delete = Command("DELETE FROM fleet_devices WHERE kind = @kind AND id = @id AND version <= @version");
-            _deleteBefore = Command("DELETE FROM fleet_devices WHERE kind = @kind AND id = @id AND updated_at < @before");
-            _clearConsumption = Command("DELETE FROM fleet_meter_consumption WHERE id = @id");
-            _addConsumption = Command("INSERT INTO fleet_meter_consumption (id, at, amount) VALUES (@id, @at, @amount) ON CONFLICT (id, at) DO NOTHING");
+            _statements.Add((sql, parameters));
+            return _statements.Count - 1;
         }
-
-        /// <summary>Writes the entry unless the row (or a removal) is as new; true when it was written.</summary>
-        public async Task<bool> UpsertAsync(IndexEntry entry, DateTimeOffset now, CancellationToken cancellationToken)
-        {
-            var kind = entry.Kind.ToWire();
-            _upsert.Parameters.Clear();
-            Set(_upsert, "kind", kind, DbType.String);
-            Set(_upsert, "id", entry.Id, DbType.String);
-            Set(_upsert, "borough", entry.Borough, DbType.String);
-            Set(_upsert, "lat", entry.Lat, DbType.Double);
-            Set(_upsert, "lon", entry.Lon, DbType.Double);
-            Set(_upsert, "online", entry.Online ? 1 : 0, DbType.Int32);
-            Set(_upsert, "lastSeen", _database.TimeValue(FleetDatabase.ToMicroseconds(entry.LastSeen ?? DateTimeOffset.MinValue)), null);
-            Set(_upsert, "faults", string.Join(',', entry.Faults), DbType.String);
-            Set(_upsert, "street", entry.Street, DbType.String);
-            Set(_upsert, "zone", entry.Zone, DbType.String);
-            Set(_upsert, "model", entry.Model, DbType.String);
-            Set(_upsert, "search", entry.Search, DbType.String);
-            Set(_upsert, "lampOn", Flag(entry.LampOn), DbType.Int32);
-            Set(_upsert, "lampLevel", entry.LampLevel, DbType.Double);
-            Set(_upsert, "lampPowerW", entry.LampPowerW, DbType.Double);
-            Set(_upsert, "parkingState", entry.ParkingState, DbType.String);
-            Set(_upsert, "wifiUp", Flag(entry.WifiUp), DbType.Int32);
-            Set(_upsert, "wifiClients", entry.WifiClients, DbType.Int32);
-            Set(_upsert, "meterMedium", entry.MeterMedium, DbType.String);
-            Set(_upsert, "meterRegister", entry.MeterRegister, DbType.Double);
-            Set(_upsert, "meterConsumption", entry.MeterConsumption, DbType.Double);
-            Set(_upsert, "version", entry.Version, DbType.Int64);
-            Set(_upsert, "updatedAt", _database.TimeValue(FleetDatabase.ToMicroseconds(now)), null);
-            if (await _upsert.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                return false;
-            }
-
-            await ClearFaultsAsync(kind, entry.Id, cancellationToken);
-            foreach (var code in entry.Faults)
-            {
-                _addFault.Parameters.Clear();
-                Set(_addFault, "code", code, DbType.String);
-                Set(_addFault, "kind", kind, DbType.String);
-                Set(_addFault, "id", entry.Id, DbType.String);
-                await _addFault.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return true;
-        }
-
-        /// <summary>Records the removal and deletes the row if it is not newer; true when a row went.</summary>
-        public async Task<bool> RemoveAsync(DeviceKey key, long version, CancellationToken cancellationToken)
-        {
-            var kind = key.Kind.ToWire();
-            _tombstone.Parameters.Clear();
-            Set(_tombstone, "kind", kind, DbType.String);
-            Set(_tombstone, "id", key.Id, DbType.String);
-            Set(_tombstone, "version", version, DbType.Int64);
-            await _tombstone.ExecuteNonQueryAsync(cancellationToken);
-
-            _delete.Parameters.Clear();
-            Set(_delete, "kind", kind, DbType.String);
-            Set(_delete, "id", key.Id, DbType.String);
-            Set(_delete, "version", version, DbType.Int64);
-            return await _delete.ExecuteNonQueryAsync(cancellationToken) > 0 && await ForgetAsync(key, cancellationToken);
-        }
-
-        /// <summary>Deletes the row if it was last written before <paramref name="before"/>; true when it went.</summary>
-        public async Task<bool> DeleteAsync(DeviceKey key, DateTimeOffset before, CancellationToken cancellationToken)
-        {
-            _deleteBefore.Parameters.Clear();
-            Set(_deleteBefore, "kind", key.Kind.ToWire(), DbType.String);
-            Set(_deleteBefore, "id", key.Id, DbType.String);
-            Set(_deleteBefore, "before", _database.TimeValue(before), null);
-            return await _deleteBefore.ExecuteNonQueryAsync(cancellationToken) > 0 && await ForgetAsync(key, cancellationToken);
-        }
-
-        public async Task AddConsumptionAsync(string id, ConsumptionPoint point, CancellationToken cancellationToken)
-        {
-            _addConsumption.Parameters.Clear();
-            Set(_addConsumption, "id", id, DbType.String);
-            Set(_addConsumption, "at", _database.TimeValue(FleetDatabase.ToMicroseconds(point.At)), null);
-            Set(_addConsumption, "amount", point.Amount, DbType.Double);
-            await _addConsumption.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        /// <summary>Drops what hangs off a removed row: its faults and, for a meter, its consumption.</summary>
-        private async Task<bool> ForgetAsync(DeviceKey key, CancellationToken cancellationToken)
-        {
-            await ClearFaultsAsync(key.Kind.ToWire(), key.Id, cancellationToken);
-            if (key.Kind == DeviceKind.Meter)
-            {
-                _clearConsumption.Parameters.Clear();
-                Set(_clearConsumption, "id", key.Id, DbType.String);
-                await _clearConsumption.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return true;
-        }
-
-        private async Task ClearFaultsAsync(string kind, string id, CancellationToken cancellationToken)
-        {
-            _clearFaults.Parameters.Clear();
-            Set(_clearFaults, "kind", kind, DbType.String);
-            Set(_clearFaults, "id", id, DbType.String);
-            await _clearFaults.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        private static int? Flag(bool? value) => value is { } flag ? (flag ? 1 : 0) : null;
 
         /// <summary>
-        /// Adds a parameter with its type stated: PostgreSQL cannot infer the type of a NULL in
-        /// INSERT … SELECT. Time values (never null) keep the type the engine's time value implies.
+        /// Runs the statements in order; for each, whether it returned a row. Every statement must
+        /// have a RETURNING clause (a row when it took effect), so each has exactly one result.
         /// </summary>
-        private static void Set(DbCommand command, string name, object? value, DbType? type)
+        public async Task<bool[]> RunAsync(CancellationToken cancellationToken)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            if (type is { } dbType)
+            var returned = new bool[_statements.Count];
+            if (_statements.Count == 0)
             {
-                parameter.DbType = dbType;
+                return returned;
             }
 
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
+            if (connection.CanCreateBatch)
+            {
+                var batch = CreateBatch();
+                await using (batch)
+                {
+                    var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                    await using (reader)
+                    {
+                        for (var i = 0; i < returned.Length; i++)
+                        {
+                            returned[i] = await reader.ReadAsync(cancellationToken);
+                            if (!await reader.NextResultAsync(cancellationToken))
+                            {
+                                break;
+                            }
+                        }
+                    }
+                }
+
+                return returned;
+            }
+
+            var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            try
+            {
+                for (var i = 0; i < returned.Length; i++)
+                {
+                    var (sql, parameters) = _statements[i];
+                    if (!commands.TryGetValue(sql, out var command))
+                    {
+                        commands[sql] = command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                    }
+
+                    command.Parameters.Clear();
+                    foreach (var parameter in parameters)
+                    {
+                        command.Parameters.Add(Parameter(command.CreateParameter(), parameter));
+                    }
+
+                    returned[i] = await command.ExecuteScalarAsync(cancellationToken) is not null;
+                }
+            }
+            finally
+            {
+                foreach (var command in commands.Values)
+                {
+                    await command.DisposeAsync();
+                }
+            }
+
+            return returned;
         }
 
-        public async ValueTask DisposeAsync()
+        /// <summary>Runs the statements in order, for their effect only.</summary>
+        public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
-            foreach (var command in new[] { _upsert, _clearFaults, _addFault, _tombstone, _delete, _deleteBefore, _clearConsumption, _addConsumption })
+            if (_statements.Count == 0)
             {
-                await command.DisposeAsync();
+                return;
             }
+
+            if (connection.CanCreateBatch)
+            {
+                var batch = CreateBatch();
+                await using (batch)
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return;
+            }
+
+            await RunAsync(cancellationToken);
+        }
+
+        private DbBatch CreateBatch()
+        {
+            var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var (sql, parameters) in _statements)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                foreach (var parameter in parameters)
+                {
+                    command.Parameters.Add(Parameter(command.CreateParameter(), parameter));
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            return batch;
+        }
+
+        private static DbParameter Parameter(DbParameter parameter, (string Name, object? Value, DbType? Type) value)
+        {
+            parameter.ParameterName = value.Name;
+            if (value.Type is { } type)
+            {
+                parameter.DbType = type;
+            }
+
+            parameter.Value = value.Value ?? DBNull.Value;
+            return parameter;
         }
     }
 }

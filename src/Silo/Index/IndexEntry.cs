@@ -8,8 +8,12 @@ namespace Fleet.Silo.Index;
 /// <summary>A device as the index names it.</summary>
 internal readonly record struct DeviceKey(DeviceKind Kind, string Id);
 
-/// <summary>One register step of a meter, at the time of the report that carried it.</summary>
-internal readonly record struct ConsumptionPoint(DateTimeOffset At, double Amount);
+/// <summary>One register step of a meter, at the time of the report that carried it, and where the meter is and what it measures.</summary>
+internal readonly record struct ConsumptionPoint(DateTimeOffset At, double Amount, string Borough, string Medium)
+{
+    /// <summary>The minute the figures count the step in: its report time, truncated.</summary>
+    public DateTimeOffset Minute => new(At.UtcTicks - (At.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+}
 
 /// <summary>
 /// What the index keeps of one twin: one row of fleet_devices. Projected the same way from a live

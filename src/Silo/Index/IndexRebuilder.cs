@@ -175,8 +175,8 @@ internal sealed partial class IndexRebuilder(
 
                     seen.Add(key);
                     var online = twin.State.Connectivity.Online && !GatewayGone(twin.State.Gateway, membership, local);
-                    var consumption = twin.Kind == Devices.DeviceKind.Meter
-                        ? twin.State.History.Select(point => new ConsumptionPoint(point.At, point.Value)).ToList()
+                    var consumption = twin.Kind == Devices.DeviceKind.Meter && twin.State.Metadata.Medium is { } medium
+                        ? twin.State.History.Select(point => new ConsumptionPoint(point.At, point.Value, twin.State.Metadata.Borough, medium)).ToList()
                         : null;
                     changes.Add(IndexChange.Upsert(IndexEntry.From(twin.Kind, twin.Id, twin.State, online), consumption));
                 }

@@ -105,15 +105,6 @@ internal sealed partial class TwinIndexWriter : ITwinObserver, ILifecyclePartici
         Pending, Interlocked.Read(ref _written), Interlocked.Read(ref _batches), Interlocked.Read(ref _failures),
         _lastFlushAt, _lastLag.TotalMilliseconds, _maxLag.TotalMilliseconds);
 
-    /// <summary>Writes everything noted so far, now; for tests and shutdown.</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (!await WriteAsync(cancellationToken))
-        {
-            throw new InvalidOperationException("The fleet index could not be written; see the log.");
-        }
-    }
-
     public void Participate(ISiloLifecycle lifecycle)
     {
         // Started before grains take calls and stopped after they have deactivated (BecomeActive
@@ -299,7 +290,8 @@ internal sealed partial class TwinIndexWriter : ITwinObserver, ILifecyclePartici
                && change.What.HasFlag(TwinChangeKinds.Reported)
                && twin.Reported.TryGetValue("consumption", out var value) && value.Type == TwinValueType.Number
                && twin.Timestamps.Reported.TryGetValue("consumption", out var at)
-            ? new ConsumptionPoint(at, value.Number)
+               && twin.Metadata.Medium is { } medium
+            ? new ConsumptionPoint(at, value.Number, twin.Metadata.Borough, medium)
             : null;
     }
 

@@ -1,13 +1,12 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
 using Fleet.Alarms;
 using Fleet.Devices;
 using Fleet.Silo.Alarms;
 using Fleet.Silo.Auth;
-using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using Fleet.Silo.Storage;
+using Fleet.Silo.Tests.Hosting;
 using Fleet.Twins;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Fleet.Client;
 using Fleet.Devices;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 
 namespace Fleet.Silo.Tests.Alarms;
 

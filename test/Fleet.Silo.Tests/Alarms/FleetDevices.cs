@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using Fleet.Devices;
 using Fleet.Grains;
 using Fleet.Silo.Tests.Hosting;

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using Fleet.Silo.Tests.Hosting;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 
@@ -46,11 +46,7 @@ public sealed class DurabilityTests
         await host.StartAsync();
         var file = Path.Combine(host.DataDirectory, "demo-devices.csv");
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(file) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(file)), "the demo credentials file");
 
         var lines = await File.ReadAllLinesAsync(file);
         Assert.Equal("kind,id,secret,borough,ratedWatts,medium", lines[0]);

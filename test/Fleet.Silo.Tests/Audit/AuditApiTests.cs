@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Tests.Hosting;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
@@ -115,7 +115,7 @@ public sealed class AuditApiTests(HostFixture fixture)
         }
 
         var between = DateTimeOffset.UtcNow;
-        await Storage.Poll.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > between.AddMilliseconds(5)), "the clock to move on");
+        await Hosting.Poll.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > between.AddMilliseconds(5)), "the clock to move on");
         using (await admin.PostAsJsonAsync("/api/keys", new { name = "filtered", role = FleetRoles.Integration }))
         {
         }

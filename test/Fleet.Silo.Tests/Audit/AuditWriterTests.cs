@@ -1,6 +1,7 @@
 using Fleet.Silo.Audit;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Storage;
+using Fleet.Silo.Tests.Hosting;
 using Fleet.Silo.Tests.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,8 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 
 namespace Fleet.Silo.Tests.Auth;

@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.RegularExpressions;
+using System.Text;
 using Fleet.Silo.Audit;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Tests.Hosting;

@@ -1,8 +1,7 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 
 namespace Fleet.Silo.Tests.Auth;

@@ -36,18 +36,15 @@ public sealed class LiveDemoTests
         await host.StartAsync();
 
         System.Text.Json.Nodes.JsonNode? twin = null;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await host.Http.GetAsync("/api/devices/lamp/DU-L-000011");
-            twin = response.IsSuccessStatusCode ? await Api.ApiTestKit.ReadJsonAsync(response) : null;
-            if (twin?["connectivity"]?["online"]?.GetValue<bool>() == true && twin["reported"]?["powerW"] is not null)
+        await Hosting.Poll.UntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+                using var response = await host.Http.GetAsync("/api/devices/lamp/DU-L-000011");
+                twin = response.IsSuccessStatusCode ? await Api.ApiTestKit.ReadJsonAsync(response) : null;
+                return twin?["connectivity"]?["online"]?.GetValue<bool>() == true && twin["reported"]?["powerW"] is not null;
+            },
+            "the simulated lamp DU-L-000011 to come online and report",
+            TimeSpan.FromSeconds(60));
 
         Assert.True(twin?["connectivity"]?["online"]?.GetValue<bool>(), "the simulated lamp DU-L-000011 never came online");
         Assert.NotNull(twin!["reported"]!["powerW"]);

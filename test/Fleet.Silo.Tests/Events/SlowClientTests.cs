@@ -4,7 +4,6 @@ using Fleet.Devices;
 using Fleet.Events;
 using Fleet.Silo.Events;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 
 namespace Fleet.Silo.Tests.Events;
 

@@ -6,7 +6,6 @@ using Fleet.Devices;
 using Fleet.Grains;
 using Fleet.Silo.Index;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using Fleet.Twins;
 using Xunit.Abstractions;
 using static Fleet.Silo.Tests.Api.ApiTestKit;

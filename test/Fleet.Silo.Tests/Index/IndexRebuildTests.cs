@@ -1,6 +1,5 @@
 using System.Net;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 
@@ -78,7 +77,7 @@ public sealed class IndexRebuildTests
             {
                 command.CommandText =
                     "DELETE FROM fleet_devices; DELETE FROM fleet_device_faults; DELETE FROM fleet_device_tombstones; " +
-                    "DELETE FROM fleet_meter_consumption; DELETE FROM fleet_index_state;" +
+                    "DELETE FROM fleet_meter_consumption; DELETE FROM fleet_consumption_minutes; DELETE FROM fleet_index_state;" +
                     (formatMarker is null ? string.Empty : " INSERT INTO fleet_index_state (name, value) VALUES ('format', $format);");
                 command.Parameters.AddWithValue("$format", formatMarker ?? string.Empty);
                 command.CommandTimeout = 30;

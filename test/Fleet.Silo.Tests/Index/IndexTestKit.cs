@@ -4,7 +4,7 @@ using Fleet.Devices;
 using Fleet.Grains;
 using Fleet.Queries;
 using Fleet.Silo.Storage;
-using Fleet.Silo.Tests.Storage;
+using Fleet.Silo.Tests.Hosting;
 using Fleet.Twins;
 
 namespace Fleet.Silo.Tests.Index;

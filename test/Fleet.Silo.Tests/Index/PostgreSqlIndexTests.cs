@@ -48,7 +48,7 @@ public sealed class PostgreSqlIndexTests
         await busy.UntilIndexedAsync();
         var stored = await TestFleet.CreateStoredAsync(grains);
         var figures = await TestFleet.FiguresAsync(grains);
-        await database.ExecuteAsync("DELETE FROM fleet_devices; DELETE FROM fleet_device_faults; DELETE FROM fleet_meter_consumption; DELETE FROM fleet_device_tombstones");
+        await database.ExecuteAsync("DELETE FROM fleet_devices; DELETE FROM fleet_device_faults; DELETE FROM fleet_meter_consumption; DELETE FROM fleet_consumption_minutes; DELETE FROM fleet_device_tombstones");
         Assert.Empty(await stored.IndexedAsync());
 
         var rebuilder = silo.Services.GetRequiredService<IndexRebuilder>();

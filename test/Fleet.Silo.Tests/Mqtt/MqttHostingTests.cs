@@ -1,11 +1,11 @@
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using Fleet.Silo.Mqtt;
 using Fleet.Silo.Tests.Hosting;
-using Microsoft.Extensions.Options;
-using MQTTnet;
 using MQTTnet.Protocol;
+using MQTTnet;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Silo.Tests.Mqtt;
 

@@ -1,11 +1,10 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text.Json.Nodes;
 using Fleet.Devices;
 using Fleet.Silo.Auth;
 using Fleet.Silo.Tests.Alarms;
 using Fleet.Silo.Tests.Hosting;
-using Fleet.Silo.Tests.Storage;
 using static Fleet.Silo.Tests.Api.ApiTestKit;
 
 namespace Fleet.Silo.Tests.Ngsi;

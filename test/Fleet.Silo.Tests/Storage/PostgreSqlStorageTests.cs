@@ -1,7 +1,8 @@
 using System.Data;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Fleet.Silo.Storage;
+using Fleet.Silo.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

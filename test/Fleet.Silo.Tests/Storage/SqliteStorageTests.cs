@@ -1,4 +1,5 @@
 using Fleet.Silo.Storage;
+using Fleet.Silo.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Storage;

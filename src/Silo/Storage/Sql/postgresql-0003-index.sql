@@ -41,6 +41,9 @@ CREATE INDEX IF NOT EXISTS fleet_devices_borough ON fleet_devices (borough, id, 
 CREATE INDEX IF NOT EXISTS fleet_devices_online ON fleet_devices (online, kind, borough, id);
 CREATE INDEX IF NOT EXISTS fleet_devices_last_seen ON fleet_devices (last_seen, id, kind);
 CREATE INDEX IF NOT EXISTS fleet_devices_position ON fleet_devices (lon, lat);
+-- Covers the borough figures: GET /api/boroughs reads this index alone, in group order.
+CREATE INDEX IF NOT EXISTS fleet_devices_figures ON fleet_devices
+    (borough, kind, meter_medium, online, lamp_on, lamp_level, lamp_power_w, parking_state, wifi_up, wifi_clients);
 
 -- The active faults again, one row each, so fault= is an index lookup.
 CREATE TABLE IF NOT EXISTS fleet_device_faults
@@ -63,7 +66,9 @@ CREATE TABLE IF NOT EXISTS fleet_device_tombstones
     PRIMARY KEY (kind, id)
 );
 
--- Each register step a meter reported, at its report time; kept for Fleet:Index:ConsumptionRetention.
+-- Each register step a meter reported, by (meter, report time): what a step is counted once by.
+-- Kept for Fleet:Index:ConsumptionRetention; a decommissioned meter's steps stay until then, so a
+-- late write of them is still recognised.
 CREATE TABLE IF NOT EXISTS fleet_meter_consumption
 (
     id     text COLLATE "C" NOT NULL,
@@ -73,6 +78,17 @@ CREATE TABLE IF NOT EXISTS fleet_meter_consumption
 );
 
 CREATE INDEX IF NOT EXISTS fleet_meter_consumption_at ON fleet_meter_consumption (at);
+
+-- The same steps summed per minute, borough and medium (a step is added when its row above is
+-- new): the hour and day figures read at most 1,440 minutes × boroughs × media rows.
+CREATE TABLE IF NOT EXISTS fleet_consumption_minutes
+(
+    minute  timestamptz      NOT NULL, -- the report time, truncated to the minute
+    borough text COLLATE "C" NOT NULL,
+    medium  text COLLATE "C" NOT NULL,
+    amount  double precision NOT NULL,
+    PRIMARY KEY (minute, borough, medium)
+);
 
 -- The index's own markers, e.g. the projection format it was last rebuilt with.
 CREATE TABLE IF NOT EXISTS fleet_index_state

@@ -1,4 +1,4 @@
-namespace Fleet.Silo.Tests.Storage;
+namespace Fleet.Silo.Tests.Hosting;
 
 /// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
 internal static class Poll
