@@ -53,16 +53,23 @@ internal sealed class EventSubscriber : IDisposable
 
     public EventFilter Filter { get; }
 
+    private bool _wasDropped;
+
     public Channel<StampedEvent> Channel { get; }
 
     /// <summary>Cancelled when the hub drops the client for falling behind.</summary>
     public CancellationToken Dropped => _dropped.Token;
 
-    public bool WasDropped => _dropped.IsCancellationRequested;
+    /// <summary>
+    /// Set before the channel completes, so a handler that sees the end of the channel knows at once
+    /// that it was dropped (the <see cref="Dropped"/> token is cancelled later, off the hub's lock).
+    /// </summary>
+    public bool WasDropped => Volatile.Read(ref _wasDropped);
 
     /// <summary>Called under the hub's lock: never runs the handler's cancellation callbacks inline.</summary>
     internal void Drop()
     {
+        Volatile.Write(ref _wasDropped, true);
         Channel.Writer.TryComplete();
         ThreadPool.UnsafeQueueUserWorkItem(
             static source =>

@@ -128,12 +128,17 @@ public static partial class EventsApi
                 {
                     if (!await reader.WaitToReadAsync(quiet.Token))
                     {
-                        // Completed by the hub: dropped (the token says so) or the silo is stopping.
+                        // Completed by the hub: dropped, or the silo is stopping.
+                        if (subscriber.WasDropped)
+                        {
+                            throw new OperationCanceledException("The client fell behind and was dropped.");
+                        }
+
                         cancellationToken.ThrowIfCancellationRequested();
                         return;
                     }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !subscriber.WasDropped)
                 {
                     await body.WriteAsync(HeartbeatLine, cancellationToken);
                     continue;
