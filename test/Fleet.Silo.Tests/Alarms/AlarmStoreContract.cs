@@ -3,7 +3,6 @@ using Fleet.Devices;
 using Fleet.Silo.Alarms;
 using Fleet.Silo.Storage;
 using Fleet.Silo.Tests.Storage;
-using Npgsql;
 
 namespace Fleet.Silo.Tests.Alarms;
 
@@ -138,28 +137,15 @@ public sealed class SqliteAlarmStoreTests : AlarmStoreContract, IDisposable
 [Collection(PostgreSqlCollection.Name)]
 public sealed class PostgreSqlAlarmStoreTests : AlarmStoreContract, IAsyncLifetime
 {
-    private PostgreSqlTestDatabase? _database;
-    private NpgsqlDataSource? _dataSource;
+    private PostgreSqlFleetTestDatabase? _database;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    protected override async Task<FleetDatabase> DatabaseAsync()
-    {
-        _database = await PostgreSqlTestDatabase.CreateAsync();
-        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
-        await SchemaInstaller.ApplyPostgreSqlAsync(_dataSource);
-        var database = new PostgreSqlFleetDatabase(_dataSource);
-        database.MarkSchemaApplied();
-        return database;
-    }
+    protected override async Task<FleetDatabase> DatabaseAsync() =>
+        (_database = await PostgreSqlFleetTestDatabase.CreateAsync()).Database;
 
     public async Task DisposeAsync()
     {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-
         if (_database is not null)
         {
             await _database.DisposeAsync();

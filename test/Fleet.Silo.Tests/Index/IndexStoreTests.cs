@@ -1,6 +1,5 @@
 using Fleet.Silo.Storage;
 using Fleet.Silo.Tests.Storage;
-using Npgsql;
 
 namespace Fleet.Silo.Tests.Index;
 
@@ -27,28 +26,15 @@ public sealed class SqliteIndexStoreTests : IndexStoreContract, IDisposable
 [Collection(PostgreSqlCollection.Name)]
 public sealed class PostgreSqlIndexStoreTests : IndexStoreContract, IAsyncLifetime
 {
-    private PostgreSqlTestDatabase? _database;
-    private NpgsqlDataSource? _dataSource;
+    private PostgreSqlFleetTestDatabase? _database;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    protected override async Task<FleetDatabase> DatabaseAsync()
-    {
-        _database = await PostgreSqlTestDatabase.CreateAsync();
-        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
-        await SchemaInstaller.ApplyPostgreSqlAsync(_dataSource);
-        var database = new PostgreSqlFleetDatabase(_dataSource);
-        database.MarkSchemaApplied();
-        return database;
-    }
+    protected override async Task<FleetDatabase> DatabaseAsync() =>
+        (_database = await PostgreSqlFleetTestDatabase.CreateAsync()).Database;
 
     public async Task DisposeAsync()
     {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-
         if (_database is not null)
         {
             await _database.DisposeAsync();
