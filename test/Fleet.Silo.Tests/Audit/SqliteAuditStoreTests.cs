@@ -8,13 +8,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
 {
     private readonly SqliteTestDatabase _database = new();
 
-    protected override async Task<FleetDatabase> DatabaseAsync()
-    {
-        await SchemaInstaller.ApplySqliteAsync(_database.Path);
-        var database = new SqliteFleetDatabase(_database.Path);
-        database.MarkSchemaApplied();
-        return database;
-    }
+    protected override Task<FleetDatabase> DatabaseAsync() => _database.FleetDatabaseAsync();
 
     public void Dispose() => _database.Dispose();
 }

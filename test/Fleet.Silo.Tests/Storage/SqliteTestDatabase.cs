@@ -33,6 +33,15 @@ public sealed class SqliteTestDatabase : IDisposable
         return cluster;
     }
 
+    /// <summary>Fleet's schema applied to the file, as the <see cref="FleetDatabase"/> the store tests run against.</summary>
+    public async Task<FleetDatabase> FleetDatabaseAsync()
+    {
+        await SchemaInstaller.ApplySqliteAsync(Path);
+        var database = new SqliteFleetDatabase(Path);
+        database.MarkSchemaApplied();
+        return database;
+    }
+
     public async Task<T?> ScalarAsync<T>(string sql)
     {
         var connection = await OpenAsync();
