@@ -24,6 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("twins");
+            silo.AddMemoryGrainStorage(Fleet.Grains.Schedules.ScheduleGrain.StorageName);
             silo.AddFleetGrains();
             silo.Services.AddSingleton(new TwinClock(Time));
             silo.Services.AddSingleton<ITwinObserver>(Changes);

@@ -17,6 +17,9 @@ public static class StorageExtensions
     /// <summary>The grain storage that holds device twins.</summary>
     public const string TwinsStorageName = "twins";
 
+    /// <summary>The grain storage that holds lighting schedules and their directory.</summary>
+    public const string SchedulesStorageName = Fleet.Grains.Schedules.ScheduleGrain.StorageName;
+
     /// <summary>The grain storage Orleans streams keep their subscriptions in.</summary>
     public const string PubSubStorageName = "PubSubStore";
 
@@ -27,7 +30,7 @@ public static class StorageExtensions
     public const string PostgreSqlInvariant = "Npgsql";
 
     /// <summary>Every named grain storage Fleet registers. Add a name here to get it on both stores.</summary>
-    internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, PubSubStorageName];
+    internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, SchedulesStorageName, PubSubStorageName];
 
     /// <summary>DI key of the NpgsqlDataSource that every PostgreSQL provider of the silo shares.</summary>
     internal const string PostgreSqlDataSourceKey = "Fleet.Storage.PostgreSql";
