@@ -9,6 +9,7 @@ using Fleet.Silo.Hosting;
 using Fleet.Silo.Index;
 using Fleet.Silo.Mqtt;
 using Fleet.Silo.Ngsi;
+using Fleet.Silo.Schedules;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Silo;
@@ -42,6 +43,7 @@ public static class FleetApp
         builder.Services.AddFleetIndex();
         builder.Services.AddFleetAlarms();
         builder.Services.AddFleetNgsi();
+        builder.Services.AddFleetSchedules();
         builder.Services.AddFleetHealth();
         DemoProvisioner.AddFleetDemo(builder.Services);
 
@@ -51,6 +53,7 @@ public static class FleetApp
         app.MapFleetAlarmsApi();
         app.MapFleetEventsApi();
         app.MapFleetNgsiApi();
+        app.MapFleetSchedulesApi();
         app.MapFleetApiDocs();
         app.MapMqttGateway();
         app.MapFleetHealth();

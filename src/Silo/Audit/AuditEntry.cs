@@ -68,6 +68,7 @@ public static class AuditActions
     public const string JobStart = "job.start";
     public const string JobCancel = "job.cancel";
     public const string ScheduleSet = "schedule.set";
+    public const string ScheduleDelete = "schedule.delete";
 
     public const string KeyCreate = "key.create";
     public const string KeyRevoke = "key.revoke";

@@ -60,6 +60,10 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         ["GET /api/events"] = FleetPolicies.Read,
         ["GET /ngsi-ld/v1/entities"] = FleetPolicies.Read,
         ["GET /ngsi-ld/v1/entities/{id}"] = FleetPolicies.Read,
+        ["GET /api/schedules"] = FleetPolicies.Read,
+        ["GET /api/schedules/{id}"] = FleetPolicies.Read,
+        ["PUT /api/schedules/{id}"] = FleetPolicies.Operate,
+        ["DELETE /api/schedules/{id}"] = FleetPolicies.Operate,
     };
 
     private FleetHost Host => fixture.Host;
@@ -334,6 +338,14 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
                     return (new(HttpMethod.Get, "/api/events?types=matrix"), false);
                 case "GET /ngsi-ld/v1/entities":
                     return (new(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Streetlight&limit=1"), true);
+                case "GET /api/schedules":
+                    return (new(HttpMethod.Get, "/api/schedules"), true);
+                case "GET /api/schedules/{id}":
+                    return (new(HttpMethod.Get, $"/api/schedules/{await NewScheduleIdAsync()}"), true);
+                case "PUT /api/schedules/{id}":
+                    return (Json(HttpMethod.Put, $"/api/schedules/{NewId("matrix")}", ScheduleBody(_lamp)), true);
+                case "DELETE /api/schedules/{id}":
+                    return (new(HttpMethod.Delete, $"/api/schedules/{await NewScheduleIdAsync()}"), true);
                 default:
                     return (Placeholder(endpoint), false);
             }
@@ -344,6 +356,17 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         {
             using var response = await _host.Http.PostAsJsonAsync($"/api/devices/lamp/{_lamp}/commands", new { name = "blink", args = new { seconds = 5 } });
             return (await ReadJsonAsync(response))["id"]!.GetValue<string>();
+        }
+
+        private static object ScheduleBody(string lamp) => new { ids = new[] { lamp }, steps = new[] { new { at = "sunset", level = 80 } } };
+
+        /// <summary>A schedule for the scenario's lamp, set as admin.</summary>
+        private async Task<string> NewScheduleIdAsync()
+        {
+            var id = NewId("matrix");
+            using var response = await _host.Http.PutAsJsonAsync($"/api/schedules/{id}", ScheduleBody(_lamp));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return id;
         }
 
         private async Task<string> NewKeyIdAsync()
