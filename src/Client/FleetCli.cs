@@ -37,6 +37,9 @@ public static class FleetCli
             AlarmsCommands.Create(context),
             EventsCommands.Create(context),
             DevicesCommands.Create(context), DevicesCommands.Boroughs(context),
+            CommandCommands.Create(context),
+            JobCommands.Create(context),
+            ScheduleCommands.Create(context),
         };
 
         parsed = root.Parse(args);

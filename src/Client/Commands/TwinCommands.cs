@@ -50,7 +50,8 @@ internal static class TwinCommands
         return new Command("twin", "Read and steer device twins.") { get, desire };
     }
 
-    private static DeviceAddressOrThrow Address(string? kind, string? id)
+    /// <summary>The device a kind and id argument name, or a <see cref="CliException"/> saying what is wrong.</summary>
+    internal static DeviceAddressOrThrow Address(string? kind, string? id)
     {
         if (!DeviceKinds.TryParse(kind, out var parsed))
         {
@@ -87,5 +88,5 @@ internal static class TwinCommands
         return changes.ToImmutable();
     }
 
-    private readonly record struct DeviceAddressOrThrow(DeviceKind Kind, string Id);
+    internal readonly record struct DeviceAddressOrThrow(DeviceKind Kind, string Id);
 }

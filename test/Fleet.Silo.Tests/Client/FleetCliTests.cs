@@ -8,14 +8,7 @@ namespace Fleet.Silo.Tests.Client;
 [Collection(HostCollection.Name)]
 public sealed class FleetCliTests(HostFixture fixture)
 {
-    private async Task<(int Exit, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        string[] connection = ["--gateway", $"127.0.0.1:{fixture.Host.Setting("Fleet:Orleans:GatewayPort")}", "--cluster-id", fixture.Host.Setting("Fleet:Orleans:ClusterId")];
-        var exit = await FleetCli.RunAsync([.. args, .. connection], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private Task<(int Exit, string Out, string Error)> RunAsync(params string[] args) => CliRunner.RunAsync(fixture.Host, args);
 
     [Fact]
     public async Task TwinGetPrintsTheTwinAsJson()
