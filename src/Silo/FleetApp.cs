@@ -7,6 +7,7 @@ using Fleet.Silo.Demo;
 using Fleet.Silo.Events;
 using Fleet.Silo.Hosting;
 using Fleet.Silo.Index;
+using Fleet.Silo.Jobs;
 using Fleet.Silo.Mqtt;
 using Fleet.Silo.Ngsi;
 using Fleet.Silo.Schedules;
@@ -44,6 +45,7 @@ public static class FleetApp
         builder.Services.AddFleetAlarms();
         builder.Services.AddFleetNgsi();
         builder.Services.AddFleetSchedules();
+        builder.Services.AddFleetJobs();
         builder.Services.AddFleetHealth();
         DemoProvisioner.AddFleetDemo(builder.Services);
 
@@ -54,6 +56,7 @@ public static class FleetApp
         app.MapFleetEventsApi();
         app.MapFleetNgsiApi();
         app.MapFleetSchedulesApi();
+        app.MapJobsApi();
         app.MapFleetApiDocs();
         app.MapMqttGateway();
         app.MapFleetHealth();
