@@ -25,6 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage("twins");
             silo.AddMemoryGrainStorage(Fleet.Grains.Schedules.ScheduleGrain.StorageName);
+            silo.AddMemoryGrainStorage(Fleet.Grains.Jobs.JobStorage.Name);
             silo.AddFleetGrains();
             silo.Services.AddSingleton(new TwinClock(Time));
             silo.Services.AddSingleton<ITwinObserver>(Changes);

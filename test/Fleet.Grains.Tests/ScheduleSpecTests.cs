@@ -91,7 +91,9 @@ public sealed class ScheduleSpecTests
         Assert.False(off.Desired!["on"]!.Bool);
         Assert.Equal(0, off.Desired["level"]!.Number);
 
-        Assert.Equal("schedule-mitte-night-v3-20261125-0", ScheduleJobs.JobId("mitte-night", 3, day[1]));
+        var jobId = ScheduleJobs.JobId("mitte-night", 3, day[1]);
+        Assert.Matches("^s20261125-0-[0-9a-f]{20}$", jobId);
+        Assert.True(Protocol.DeviceTopics.IsValidCommandId("job-" + ScheduleJobs.JobId(new string('x', ScheduleSpec.MaxIdLength), long.MaxValue, day[1])));
         Assert.Equal(ScheduleJobs.JobId("mitte-night", 3, day[1]), ScheduleJobs.JobId("mitte-night", 3, plan.On(new DateOnly(2026, 11, 25))[1]));
         Assert.NotEqual(ScheduleJobs.JobId("mitte-night", 3, day[1]), ScheduleJobs.JobId("mitte-night", 4, day[1]));
         Assert.NotEqual(ScheduleJobs.JobId("mitte-night", 3, day[1]), ScheduleJobs.JobId("mitte-night", 3, plan.On(new DateOnly(2026, 11, 26))[1]));

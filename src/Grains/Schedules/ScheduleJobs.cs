@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Fleet.Devices;
 using Fleet.Jobs;
 using Fleet.Schedules;
@@ -12,12 +14,16 @@ public static class ScheduleJobs
 {
     /// <summary>
     /// The same for every wake of a step on a day, so starting it twice returns the existing job;
-    /// the version keeps a changed plan's steps apart from the old plan's.
+    /// the version keeps a changed plan's steps apart from the old plan's. Readable day and step, then
+    /// a hash of all four, so it stays short enough to sit inside the job's command ids
+    /// (<c>s20261125-0-…</c>, 35 characters, no ':').
     /// </summary>
     public static string JobId(string scheduleId, long version, StepOccurrence occurrence)
     {
         ArgumentNullException.ThrowIfNull(occurrence);
-        return string.Create(CultureInfo.InvariantCulture, $"schedule-{scheduleId}-v{version}-{occurrence.LocalDate:yyyyMMdd}-{occurrence.Index}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{scheduleId}\n{version}\n{occurrence.LocalDate:yyyy-MM-dd}\n{occurrence.Index}");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 10);
+        return string.Create(CultureInfo.InvariantCulture, $"s{occurrence.LocalDate:yyyyMMdd}-{occurrence.Index}-{hash}");
     }
 
     public static string RequestedBy(string scheduleId) => "schedule:" + scheduleId;
