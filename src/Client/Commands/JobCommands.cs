@@ -59,7 +59,7 @@ internal static class JobCommands
                 return context.Fail(error);
             }
 
-            var id = result.GetValue(newId) ?? NewJobId();
+            var id = JobId(result.GetValue(newId));
             var outcome = await grains.GetGrain<IJobGrain>(id).Start(spec);
             if (outcome.Job is not { } job || outcome.Outcome != TwinOutcome.Ok)
             {
@@ -108,7 +108,17 @@ internal static class JobCommands
         return new Command("job", "Start, follow and cancel bulk jobs.") { start, watchJob, get, cancel };
     }
 
-    internal static string NewJobId() => "job-" + Guid.NewGuid().ToString("N")[..16];
+    /// <summary>Job ids sit inside command ids ("job-" + id, at most 64 characters) and part keys (id + ":" + n).</summary>
+    private const int MaxJobIdLength = 56;
+
+    /// <summary>A new job id as the HTTP API makes them: time-ordered.</summary>
+    internal static string NewJobId() => "j" + Guid.CreateVersion7().ToString("N");
+
+    internal static string JobId(string? given) =>
+        given is null ? NewJobId()
+        : given.Length is > 0 and <= MaxJobIdLength && given.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+            ? given
+            : throw new CliException($"--job-id must be 1–{MaxJobIdLength} characters of A–Z, a–z, 0–9, '.', '_' or '-', not '{given}'.");
 
     /// <summary>The job's selector and action from the options; the rest of the spec is set by the caller.</summary>
     internal static JobSpec Spec(
@@ -149,7 +159,10 @@ internal static class JobCommands
         };
     }
 
-    /// <summary>Shows the job's progress as a bar (a plain line per milestone when the output is not a terminal) until it ends.</summary>
+    /// <summary>
+    /// Follows the job until it ends: a live progress bar on a terminal; elsewhere (a pipe, a log) a
+    /// plain line each time the counts change. Exit 0 when the job completed, 1 when it was aborted or cancelled.
+    /// </summary>
     internal static async Task<int> WatchAsync(CliContext context, IJobGrain grain, TimeSpan interval, CancellationToken cancellationToken)
     {
         if (await grain.Get() is not { } job)
@@ -158,31 +171,58 @@ internal static class JobCommands
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
-        await console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async progress =>
-            {
-                var task = progress.AddTask(Markup.Escape(job.Spec.Name ?? job.Id), maxValue: Math.Max(1, job.Progress.Targeted));
-                while (true)
+        if (console.Profile.Capabilities.Interactive)
+        {
+            await console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
                 {
-                    task.MaxValue = Math.Max(1, job.Progress.Targeted);
-                    task.Value = job.Progress.Closed;
-                    task.Description = Markup.Escape($"{job.Spec.Name ?? job.Id}: {Counts(job.Progress)}");
-                    if (job.State != JobState.Running)
+                    var task = progress.AddTask(Markup.Escape(job.Spec.Name ?? job.Id), maxValue: Math.Max(1, job.Progress.Targeted));
+                    while (true)
                     {
-                        task.StopTask();
-                        return;
-                    }
+                        task.MaxValue = Math.Max(1, job.Progress.Targeted);
+                        task.Value = job.Progress.Closed;
+                        task.Description = Markup.Escape($"{job.Spec.Name ?? job.Id}: {Counts(job.Progress)}");
+                        if (job.State != JobState.Running)
+                        {
+                            task.StopTask();
+                            return;
+                        }
 
-                    await Task.Delay(interval, cancellationToken);
-                    job = await grain.Get() ?? job;
+                        await Task.Delay(interval, cancellationToken);
+                        job = await grain.Get() ?? job;
+                    }
+                });
+        }
+        else
+        {
+            string? printed = null;
+            while (true)
+            {
+                var line = $"{Percent(job.Progress)} {Counts(job.Progress)}";
+                if (line != printed)
+                {
+                    context.Out.WriteLine(line);
+                    printed = line;
                 }
-            });
+
+                if (job.State != JobState.Running)
+                {
+                    break;
+                }
+
+                await Task.Delay(interval, cancellationToken);
+                job = await grain.Get() ?? job;
+            }
+        }
 
         context.Out.WriteLine($"Job {job.Id} {job.State.ToString().ToLowerInvariant()}: {Counts(job.Progress)}{(job.Detail is null ? string.Empty : " — " + job.Detail)}");
         return job.State == JobState.Completed ? 0 : context.Fail($"job {job.Id} ended {job.State.ToString().ToLowerInvariant()}.");
     }
+
+    private static string Percent(JobProgress progress) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(progress.Targeted == 0 ? 100 : 100.0 * progress.Closed / progress.Targeted),5:0.0} %");
 
     internal static string Counts(JobProgress progress) => string.Create(
         CultureInfo.InvariantCulture,
