@@ -18,10 +18,14 @@ public static class FleetHosting
     /// </summary>
     public static FleetOptions AddFleetOptions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FleetOptions>().BindConfiguration(FleetOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<FleetOptions>()
+            .BindConfiguration(FleetOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString(FleetOptions.ConnectionStringName))
+            .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
 
         var options = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        options.ConnectionString = builder.Configuration.GetConnectionString(FleetOptions.ConnectionStringName);
         var result = new FleetOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
@@ -36,19 +40,70 @@ public static class FleetHosting
         return options;
     }
 
-    /// <summary>Co-hosts the Orleans silo: one local silo on the embedded SQLite store.</summary>
+    /// <summary>
+    /// Co-hosts the Orleans silo: one local silo on the embedded SQLite store, or (Fleet:Store =
+    /// PostgreSql) a member of a cluster that keeps grain state, membership and reminders in
+    /// PostgreSQL. Shutdown gets <see cref="FleetOptions.ShutdownTimeout"/> to drain and leave.
+    /// </summary>
     public static WebApplicationBuilder AddFleetSilo(this WebApplicationBuilder builder, FleetOptions options)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.Orleans.SiloPort, options.Orleans.GatewayPort, null, options.Orleans.ServiceId, options.Orleans.ClusterId);
-            silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
-            silo.AddFleetSqliteStorage(options.DatabasePath);
+            if (options.Store == FleetStore.PostgreSql)
+            {
+                silo.UseFleetCluster(options);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.Orleans.SiloPort, options.Orleans.GatewayPort, null, options.Orleans.ServiceId, options.Orleans.ClusterId);
+                silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
+                silo.AddFleetSqliteStorage(options.DatabasePath);
+            }
+
             silo.AddFleetGrains();
             silo.AddDeviceGateways();
         });
         return builder;
+    }
+
+    /// <summary>A cluster member: PostgreSQL storage and membership, its advertised endpoints, tuned failure detection.</summary>
+    private static void UseFleetCluster(this ISiloBuilder silo, FleetOptions options)
+    {
+        var ports = options.Orleans;
+        silo.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = ports.ClusterId;
+            cluster.ServiceId = ports.ServiceId;
+        });
+        silo.ConfigureEndpoints(AdvertisedAddress(ports.AdvertisedAddress), ports.SiloPort, ports.GatewayPort, ports.ListenOnAnyAddress);
+        silo.Configure<ClusterMembershipOptions>(FailureDetection.Apply);
+        silo.AddFleetPostgreSqlStorage(options.ConnectionString!);
+    }
+
+    /// <summary>An IP address as given, or a host name's first IPv4 address (else its first address).</summary>
+    private static IPAddress AdvertisedAddress(string address)
+    {
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return ip;
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(address);
+            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? addresses.FirstOrDefault()
+                ?? throw new System.Net.Sockets.SocketException();
+        }
+        catch (System.Net.Sockets.SocketException exception)
+        {
+            throw new OptionsValidationException(
+                FleetOptions.Section,
+                typeof(FleetOptions),
+                [$"Fleet:Orleans:AdvertisedAddress '{address}' does not resolve to an address ({exception.Message})."]);
+        }
     }
 
     /// <summary>
