@@ -44,21 +44,36 @@ public sealed class DeviceFleet : IAsyncDisposable
             .GroupBy(device => device.Endpoint!)
             .ToDictionary(group => group.Key, group => group.Count());
 
-    /// <summary>Devices whose twin does not answer as online through the given silos, as "kind/id".</summary>
-    public async Task<IReadOnlyList<string>> FindUnansweredAsync(FleetCluster cluster, IReadOnlyList<HttpClient> silos)
+    /// <summary>
+    /// Reads every device's twin through the given silos until each has answered online once,
+    /// re-reading only those that have not; fails with examples after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitAllAnsweringAsync(IReadOnlyList<HttpClient> silos, TimeSpan timeout, Func<string> explain)
     {
-        var missing = new ConcurrentBag<string>();
+        var waiting = Simulation.Devices.ToList();
+        var problems = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var index = 0;
-        await Parallel.ForEachAsync(Simulation.Devices, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (device, _) =>
-        {
-            var http = silos[Interlocked.Increment(ref index) % silos.Count];
-            var twin = await FleetApi.TryGetTwinAsync(http, device.Credentials.Kind, device.Credentials.Id);
-            if (twin is null || !FleetApi.IsOnline(twin))
+        await Poll.UntilAsync(
+            async () =>
             {
-                missing.Add($"{device.Name} ({(twin is null ? "no answer" : twin["connectivity"]?.ToJsonString())}, device connected to {device.Endpoint?.ToString() ?? "none"})");
-            }
-        });
-        return [.. missing];
+                var still = new ConcurrentBag<SimulatedDevice>();
+                await Parallel.ForEachAsync(waiting, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (device, _) =>
+                {
+                    var http = silos[(int)((uint)Interlocked.Increment(ref index) % silos.Count)];
+                    var twin = await FleetApi.TryGetTwinAsync(http, device.Credentials.Kind, device.Credentials.Id);
+                    if (twin is null || !FleetApi.IsOnline(twin))
+                    {
+                        still.Add(device);
+                        problems[device.Name] = $"{(twin is null ? "no answer" : twin["connectivity"]?.ToJsonString())}, device at {device.Endpoint?.ToString() ?? "none"}";
+                    }
+                });
+                waiting = [.. still];
+                return waiting.Count == 0;
+            },
+            "every twin to answer online",
+            timeout,
+            () => $"{waiting.Count} twins not answering online, e.g. " +
+                string.Join("; ", waiting.Take(5).Select(device => device.Name + ": " + problems.GetValueOrDefault(device.Name))) + "\n" + explain());
     }
 
     public string Describe()

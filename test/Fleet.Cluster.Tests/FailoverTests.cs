@@ -50,7 +50,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var acknowledged = new ConcurrentBag<DeviceCredentials>();
         for (var i = 0; i < LeakMeters / 2; i++)
         {
-            if (await LeakReports.TryReportLeakAsync(endpoints[i % endpoints.Count], meters[i]))
+            if (await OneShotDevice.TryReportLeakAsync(endpoints[i % endpoints.Count], meters[i]))
             {
                 acknowledged.Add(meters[i]);
             }
@@ -59,7 +59,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal(LeakMeters / 2, acknowledged.Count);
         var racing = Task.WhenAll(meters.Skip(LeakMeters / 2).Select(async meter =>
         {
-            if (await LeakReports.TryReportLeakAsync(victimEndpoint, meter))
+            if (await OneShotDevice.TryReportLeakAsync(victimEndpoint, meter))
             {
                 acknowledged.Add(meter);
             }
@@ -78,12 +78,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             () => fleet.Describe() + "\n" + cluster.Logs());
         var reconnected = sinceKill.Elapsed;
 
-        IReadOnlyList<string> unanswered = [];
-        await Poll.UntilAsync(
-            async () => (unanswered = await fleet.FindUnansweredAsync(cluster, survivors)).Count == 0,
-            "every twin to answer online through the surviving silos",
-            TimeSpan.FromMinutes(2),
-            () => $"{unanswered.Count} not answering, e.g. {string.Join(", ", unanswered.Take(5))}\n{cluster.Logs()}");
+        await fleet.WaitAllAnsweringAsync(survivors, TimeSpan.FromMinutes(2), cluster.Logs);
         var answering = sinceKill.Elapsed;
         output.WriteLine($"{lamps.Count} devices: all reconnected {reconnected.TotalSeconds:0.0} s after kill -9, all twins answering online {answering.TotalSeconds:0.0} s after it");
         output.WriteLine("simulator: " + fleet.Describe());

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Fleet.Grains;
 using Fleet.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -82,7 +84,11 @@ public static class FleetHosting
         silo.AddFleetPostgreSqlStorage(options.ConnectionString!);
     }
 
-    /// <summary>An IP address as given, or a host name's first IPv4 address (else its first address).</summary>
+    /// <summary>
+    /// An IP address as given; "auto", this machine's first IPv4 address that is up and not loopback
+    /// (a container or pod that does not know its address in advance); or a host name's first IPv4
+    /// address (else its first address).
+    /// </summary>
     private static IPAddress AdvertisedAddress(string address)
     {
         if (IPAddress.TryParse(address, out var ip))
@@ -90,21 +96,31 @@ public static class FleetHosting
             return ip;
         }
 
+        if (address.Equals(OrleansPortOptions.AutoAddress, StringComparison.OrdinalIgnoreCase))
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .Where(nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+                .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
+                .Select(unicast => unicast.Address)
+                .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(candidate))
+                ?? throw AddressProblem(address, "this machine has no IPv4 address besides loopback");
+        }
+
         try
         {
             var addresses = Dns.GetHostAddresses(address);
-            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
                 ?? addresses.FirstOrDefault()
-                ?? throw new System.Net.Sockets.SocketException();
+                ?? throw AddressProblem(address, "it has no address");
         }
-        catch (System.Net.Sockets.SocketException exception)
+        catch (SocketException exception)
         {
-            throw new OptionsValidationException(
-                FleetOptions.Section,
-                typeof(FleetOptions),
-                [$"Fleet:Orleans:AdvertisedAddress '{address}' does not resolve to an address ({exception.Message})."]);
+            throw AddressProblem(address, exception.Message);
         }
     }
+
+    private static OptionsValidationException AddressProblem(string address, string problem) =>
+        new(FleetOptions.Section, typeof(FleetOptions), [$"Fleet:Orleans:AdvertisedAddress '{address}' gives no address to advertise: {problem}."]);
 
     /// <summary>
     /// Binds the HTTP endpoint(s) that urls names (--urls, ASPNETCORE_URLS, default

@@ -73,9 +73,13 @@ public sealed class OrleansPortOptions
     public string ClusterId { get; set; } = "fleet";
     public string ServiceId { get; set; } = "fleet";
 
+    /// <summary>The <see cref="AdvertisedAddress"/> that picks this machine's own non-loopback IPv4 address.</summary>
+    public const string AutoAddress = "auto";
+
     /// <summary>
-    /// The address other silos and clients reach this silo at: an IP address, or a host name
-    /// resolved once at start (a container's service name). Loopback suits silos on one machine.
+    /// The address other silos and clients reach this silo at: an IP address, a host name resolved
+    /// once at start, or "auto" (this machine's first non-loopback IPv4 address — containers, pods).
+    /// Loopback suits silos on one machine.
     /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 

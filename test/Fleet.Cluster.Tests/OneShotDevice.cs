@@ -6,21 +6,25 @@ using MQTTnet.Protocol;
 
 namespace Fleet.Cluster.Tests;
 
-/// <summary>A meter of the test's own, over plain MQTTnet: connects, reports a leak with QoS 1, leaves.</summary>
-public static class LeakReports
+/// <summary>A device of the test's own, over plain MQTTnet: connects, sends one QoS 1 report, leaves.</summary>
+public static class OneShotDevice
 {
     private static readonly MqttClientFactory Factory = new();
 
-    /// <summary>True when Fleet acknowledged the report (PUBACK success): from then on the leak alarm must not be lost.</summary>
-    public static async Task<bool> TryReportLeakAsync(MqttEndpoint endpoint, DeviceCredentials meter)
+    /// <summary>A meter's leak report; acknowledged, its alarm must never be lost.</summary>
+    public static Task<bool> TryReportLeakAsync(MqttEndpoint endpoint, DeviceCredentials meter) =>
+        TryReportAsync(endpoint, meter, """{"seq": 1, "register": 12.5, "leak": true}""");
+
+    /// <summary>True when Fleet acknowledged the telemetry (PUBACK success): from then on it must not be lost.</summary>
+    public static async Task<bool> TryReportAsync(MqttEndpoint endpoint, DeviceCredentials device, string payload)
     {
         using var client = Factory.CreateMqttClient();
         try
         {
             var options = new MqttClientOptionsBuilder()
                 .WithTcpServer(endpoint.Host, endpoint.Port)
-                .WithClientId("leak-" + meter.Id)
-                .WithCredentials(meter.UserName, meter.Secret)
+                .WithClientId("oneshot-" + device.Id)
+                .WithCredentials(device.UserName, device.Secret)
                 .WithProtocolVersion(MqttProtocolVersion.V500)
                 .WithTimeout(TimeSpan.FromSeconds(10))
                 .Build();
@@ -31,8 +35,8 @@ public static class LeakReports
             }
 
             var message = new MqttApplicationMessageBuilder()
-                .WithTopic($"fleet/meter/{meter.Id}/telemetry")
-                .WithPayload("""{"seq": 1, "register": 12.5, "leak": true}""")
+                .WithTopic($"fleet/{device.Kind}/{device.Id}/telemetry")
+                .WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
             var published = await client.PublishAsync(message);
