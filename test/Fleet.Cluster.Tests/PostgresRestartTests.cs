@@ -48,7 +48,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         var retriesBefore = desired.Retries;
         await postgres.StopAsync();
         await ReportLeaksAsync(meters.Take(LeakMeters / 2));
-        await Poll.UntilAsync(() => desired.Retries >= retriesBefore + 10, "desired changes to be refused while PostgreSQL is down", TimeSpan.FromMinutes(1));
+        await Poll.UntilAsync(() => desired.Retries >= retriesBefore + 25, "desired changes to be refused while PostgreSQL is down", TimeSpan.FromMinutes(1));
         var refusedWhileDown = desired.Retries - retriesBefore;
         await postgres.StartAsync();
         await ReportLeaksAsync(meters.Skip(LeakMeters / 2));
