@@ -12,7 +12,8 @@ namespace Fleet.Cluster.Tests;
 /// <summary>
 /// Issue 7's acceptance: three silos on PostgreSQL with simulated devices spread over them;
 /// <c>kill -9</c> of one silo under load. Every device reconnects to a survivor and its twin
-/// answers again; no accepted desired change and no acknowledged alarm is lost.
+/// answers again; a command to each of 50 random devices succeeds; no accepted desired change,
+/// command or acknowledged alarm is lost, and no command is carried out twice.
 /// </summary>
 public sealed class FailoverTests(ITestOutputHelper output)
 {
@@ -21,6 +22,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
         int.TryParse(Environment.GetEnvironmentVariable("FLEET_CLUSTER_DEVICES"), NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 1000;
 
     private const int LeakMeters = 30;
+
+    /// <summary>The desired-state load uses the first lamps; commands go to the others, so neither disturbs the other's check.</summary>
+    private const int DesiredLamps = 200;
 
     [Fact]
     public async Task KillingASiloUnderLoadLosesNoDeviceNoDesiredChangeAndNoAlarm()
@@ -38,7 +42,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         // Operator load that runs through the whole failover.
         using var stop = new CancellationTokenSource();
-        var desired = new DesiredChanges(cluster, lamps.Take(200).ToList());
+        var desired = new DesiredChanges(cluster, lamps.Take(DesiredLamps).ToList());
+        var commandLamps = lamps.Skip(DesiredLamps).ToList();
         var load = desired.RunAsync(stop.Token);
         await Poll.UntilAsync(() => desired.Count >= 50, "the first desired changes", TimeSpan.FromMinutes(1));
 
@@ -57,13 +62,21 @@ public sealed class FailoverTests(ITestOutputHelper output)
         }
 
         Assert.Equal(LeakMeters / 2, acknowledged.Count);
+
+        // Commands: 50 accepted well before the kill, 50 more sent to the victim's API racing with it.
+        var commands = new CommandLedger(cluster);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(await commands.TrySendAsync(cluster.Silos[i % 3], commandLamps[i].Id, $"before-{i}"));
+        }
+
         var racing = Task.WhenAll(meters.Skip(LeakMeters / 2).Select(async meter =>
         {
             if (await OneShotDevice.TryReportLeakAsync(victimEndpoint, meter))
             {
                 acknowledged.Add(meter);
             }
-        }));
+        }).Concat(Enumerable.Range(50, 50).Select(i => commands.TrySendAsync(victim, commandLamps[i].Id, $"racing-{i}"))));
 
         await Poll.UntilAsync(() => acknowledged.Count > LeakMeters / 2 || racing.IsCompleted, "the first racing leak report", TimeSpan.FromMinutes(1));
         var sinceKill = Stopwatch.StartNew();
@@ -82,6 +95,22 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var answering = sinceKill.Elapsed;
         output.WriteLine($"{lamps.Count} devices: all reconnected {reconnected.TotalSeconds:0.0} s after kill -9, all twins answering online {answering.TotalSeconds:0.0} s after it");
         output.WriteLine("simulator: " + fleet.Describe());
+
+        // A command to each of 50 random devices, after the failover.
+        var random = new Random(7);
+        var chosen = commandLamps.OrderBy(_ => random.Next()).Take(50).ToList();
+        var after = await Task.WhenAll(chosen.Select(lamp => commands.SendAndWaitAsync(lamp.Id, "after-" + lamp.Id)));
+        Assert.All(after, state => Assert.Equal("succeeded", state));
+
+        // Every command Fleet accepted (before, racing, after) ended succeeded, once.
+        var outcomes = await commands.OutcomesAsync();
+        output.WriteLine($"commands Fleet knows: {outcomes.Count} of {50 + 50 + chosen.Count} sent");
+        Assert.All(outcomes, outcome => Assert.True(outcome is { State: "succeeded", Successes: 1 }, $"command {outcome.Id}: {outcome.State}, {outcome.Successes} successes"));
+        Assert.True(outcomes.Count >= 50 + chosen.Count);
+        var stats = fleet.Simulation.Stats.Snapshot(DateTimeOffset.UtcNow);
+        output.WriteLine($"devices carried out {stats.CommandsAnswered} commands, answered {stats.CommandDuplicates} repeats from memory");
+        Assert.Equal(outcomes.Count, stats.CommandsSucceeded);
+        Assert.Equal(0, stats.CommandsFailed + stats.CommandsRejected);
 
         await stop.CancelAsync();
         await load;

@@ -91,4 +91,48 @@ public static class FleetApi
     }
 
     public static bool IsOnline(JsonObject twin) => twin["connectivity"]?["online"]?.GetValue<bool>() == true;
+
+    /// <summary>
+    /// POST …/commands with the caller's command id (so a retry is safe); the command as Fleet
+    /// answered it (202 accepted, or 200 closed within <paramref name="wait"/>), or null when there
+    /// was no such answer.
+    /// </summary>
+    public static async Task<JsonObject?> TrySendCommandAsync(HttpClient http, string kind, string id, string commandId, string name, JsonObject args, string? wait = null)
+    {
+        try
+        {
+            var body = new JsonObject { ["id"] = commandId, ["name"] = name, ["args"] = args };
+            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            var query = wait is null ? string.Empty : "?wait=" + wait;
+            using var response = await http.PostAsync(new Uri($"/api/devices/{kind}/{id}/commands{query}", UriKind.Relative), content);
+            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The command (waiting up to <paramref name="wait"/> for it to close); NotFound when Fleet does not know it; null without an answer.</summary>
+    public static async Task<(HttpStatusCode Status, JsonObject? Command)?> TryGetCommandAsync(HttpClient http, string kind, string id, string commandId, string wait)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"/api/devices/{kind}/{id}/commands/{commandId}?wait={wait}", UriKind.Relative));
+            return response.StatusCode switch
+            {
+                HttpStatusCode.OK => (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonObject>()),
+                HttpStatusCode.NotFound => (response.StatusCode, null),
+                _ => null,
+            };
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public static string? StateOf(JsonObject? command) => command?["state"]?.GetValue<string>();
+
+    public static bool IsFinal(JsonObject? command) => StateOf(command) is { } state && state is not ("queued" or "sent");
 }

@@ -58,6 +58,7 @@ public sealed class FleetCluster : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
             ["Logging:LogLevel:Fleet.Silo.Mqtt.MqttGatewayHandlers"] = "Information",
             ["Logging:LogLevel:Orleans.Runtime.MembershipService"] = "Information",
+            ["Logging:LogLevel:Fleet.Grains.Twins"] = "Information",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -137,7 +138,14 @@ public sealed class FleetCluster : IAsyncDisposable
             // The server may be down in a failed PostgreSQL-restart test; its own directory goes with it.
         }
 
-        // A failing test prints the tails of the silo logs, so the directory goes.
-        Directory.Delete(_directory, recursive: true);
+        // A failing test prints the tails of the silo logs; FLEET_CLUSTER_KEEP_LOGS=1 keeps them whole.
+        if (Environment.GetEnvironmentVariable("FLEET_CLUSTER_KEEP_LOGS") == "1")
+        {
+            Console.WriteLine("cluster logs kept in " + _directory);
+        }
+        else
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace Fleet.Cluster.Tests;
 /// <summary>
 /// An upgrade as operations would run it: each silo in turn gets SIGTERM, drains (devices are
 /// sent to the other silos, twins write what they held back, the silo leaves the cluster), exits
-/// cleanly and starts again — under device and operator load, and nothing is lost.
+/// cleanly and starts again — under device and operator load (desired changes, commands), and
+/// nothing is lost or carried out twice.
 /// </summary>
 public sealed class RollingRestartTests(ITestOutputHelper output)
 {
@@ -40,9 +41,18 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         var load = desired.RunAsync(stop.Token);
         await Poll.UntilAsync(() => desired.Count >= 30, "the first desired changes", TimeSpan.FromMinutes(1));
 
+        // Commands go to the lamps without desired load, a batch into each silo that is about to stop.
+        var commands = new CommandLedger(cluster);
+        var commandLamps = simulated.Skip(150).ToList();
         for (var i = 0; i < cluster.Silos.Count; i++)
         {
             var silo = cluster.Silos[i];
+            for (var c = 0; c < 10; c++)
+            {
+                var lamp = commandLamps[(i * 10) + c];
+                Assert.True(await commands.TrySendAsync(silo, lamp.Id, $"roll-{i}-{c}"));
+            }
+
             var before = fleet.Spread().GetValueOrDefault(endpoints[i]);
             var exitCode = await silo.TerminateAsync(TimeSpan.FromMinutes(1));
             Assert.True(exitCode == 0, $"{silo.Name} exited with {exitCode} after SIGTERM.\n{silo.LogTail()}");
@@ -66,6 +76,11 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             "every accepted desired level to be applied by its device",
             TimeSpan.FromMinutes(1),
             () => string.Join("\n", undelivered.Take(10)));
+
+        var outcomes = await commands.OutcomesAsync();
+        Assert.Equal(30, outcomes.Count);
+        Assert.All(outcomes, outcome => Assert.True(outcome is { State: "succeeded", Successes: 1 }, $"command {outcome.Id}: {outcome.State}, {outcome.Successes} successes"));
+        Assert.Equal(30, fleet.Simulation.Stats.Snapshot(DateTimeOffset.UtcNow).CommandsSucceeded);
 
         var http = cluster.Http(cluster.Silos[0]);
         for (var i = 0; i < markers.Count; i++)

@@ -182,6 +182,15 @@ public sealed class SiloProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Waits for a process that is expected to end by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        return process.ExitCode;
+    }
+
     public string LogTail(int lines = 40)
     {
         lock (_logLock)

@@ -26,7 +26,17 @@ public static class FleetHosting
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
 
-        var options = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        FleetOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        }
+        catch (InvalidOperationException exception)
+        {
+            // A value of the wrong type, e.g. Fleet:Store=Oracle: the binder's message names the key.
+            throw new OptionsValidationException(FleetOptions.Section, typeof(FleetOptions), [exception.Message]);
+        }
+
         options.ConnectionString = builder.Configuration.GetConnectionString(FleetOptions.ConnectionStringName);
         var result = new FleetOptionsValidator().Validate(null, options);
         if (result.Failed)
