@@ -30,7 +30,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task KillingASiloUnderLoadLosesNoDeviceNoDesiredChangeAndNoAlarm()
     {
         await using var cluster = await FleetCluster.StartAsync(PostgresServer.Shared());
-        var devices = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0]), "FO", lamps: DeviceCount, meters: LeakMeters);
+        var devices = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0], TimeSpan.FromMinutes(5)), "FO", lamps: DeviceCount, meters: LeakMeters);
         var lamps = devices.Where(device => device.Kind == "lamp").ToList();
         var meters = devices.Where(device => device.Kind == "meter").ToList();
 

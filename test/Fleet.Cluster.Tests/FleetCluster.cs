@@ -84,10 +84,12 @@ public sealed class FleetCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>An HTTP client of the silo with the admin key.</summary>
-    public HttpClient Http(SiloProcess silo)
+    /// <summary>An HTTP client of the silo with the admin key; bulk calls (a CSV import) get a longer timeout.</summary>
+    public HttpClient Http(SiloProcess silo) => Http(silo, TimeSpan.FromSeconds(15));
+
+    public HttpClient Http(SiloProcess silo, TimeSpan timeout)
     {
-        var client = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        var client = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = timeout };
         client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
         lock (_clients)
         {

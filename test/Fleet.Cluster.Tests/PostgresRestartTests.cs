@@ -20,7 +20,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         // Its own PostgreSQL, since this test stops it.
         await using var postgres = await PostgresServer.StartOwnAsync();
         await using var cluster = await FleetCluster.StartAsync(postgres);
-        var devices = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0]), "PG", lamps: Devices, meters: LeakMeters);
+        var devices = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0], TimeSpan.FromMinutes(5)), "PG", lamps: Devices, meters: LeakMeters);
         var lamps = devices.Where(device => device.Kind == "lamp").ToList();
         var meters = devices.Where(device => device.Kind == "meter").ToList();
 

@@ -22,7 +22,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await using var cluster = await FleetCluster.StartAsync(
             PostgresServer.Shared(),
             settings: new Dictionary<string, string> { ["Fleet:Twins:TelemetryWriteDelay"] = "00:10:00" });
-        var lamps = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0]), "RR", lamps: Devices + Markers, meters: 0);
+        var lamps = await FleetApi.ProvisionAsync(cluster.Http(cluster.Silos[0], TimeSpan.FromMinutes(5)), "RR", lamps: Devices + Markers, meters: 0);
         var simulated = lamps.Take(Devices).ToList();
         var markers = lamps.Skip(Devices).ToList();
 
