@@ -3,6 +3,8 @@ using Fleet.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
 
 namespace Fleet.Client;
 
@@ -22,17 +24,58 @@ public sealed class FleetConnection : IAsyncDisposable
     public IFleetQueryGrain Queries => Grains.GetFleetQueries();
 
     /// <summary>Connects to the given silo gateways (host:port), e.g. 127.0.0.1:30000.</summary>
-    public static async Task<FleetConnection> ConnectAsync(IReadOnlyList<string> gateways, string clusterId = "fleet", string serviceId = "fleet", CancellationToken cancellationToken = default)
+    public static Task<FleetConnection> ConnectAsync(IReadOnlyList<string> gateways, string clusterId = "fleet", string serviceId = "fleet", CancellationToken cancellationToken = default)
     {
         var endpoints = gateways.Select(ParseEndpoint).ToArray();
+        return ConnectAsync(client => client.UseStaticClustering(endpoints), clusterId, serviceId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects to a Fleet cluster on PostgreSQL (Fleet:Store = PostgreSql): the live gateways are
+    /// read from the cluster's membership table, so silos may come and go without reconfiguring
+    /// the client. The connection string is the silos' ConnectionStrings:Fleet (read access to the
+    /// membership table is enough).
+    /// </summary>
+    public static Task<FleetConnection> ConnectToPostgreSqlAsync(string connectionString, string clusterId = "fleet", string serviceId = "fleet", CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(connectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new FormatException("The PostgreSQL connection string is not valid: " + exception.Message, exception);
+        }
+
+        return ConnectAsync(
+            client =>
+            {
+                // Owned by the client's container, so it is disposed with the connection.
+                client.Services.AddSingleton(dataSource);
+                client.UseAdoNetClustering(options =>
+                {
+                    options.Invariant = "Npgsql";
+                    options.DataSource = dataSource;
+                });
+                client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+            },
+            clusterId,
+            serviceId,
+            cancellationToken);
+    }
+
+    private static async Task<FleetConnection> ConnectAsync(Action<IClientBuilder> clustering, string clusterId, string serviceId, CancellationToken cancellationToken)
+    {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering(endpoints);
+            clustering(client);
             client.UseConnectionRetryFilter(new RetryFilter(ConnectAttempts).ShouldRetryAsync);
             client.AddMemoryStreams(Fleet.Events.FleetEventStreams.ProviderName);
-            client.Configure<Orleans.Configuration.ClusterOptions>(options =>
+            client.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = clusterId;
                 options.ServiceId = serviceId;

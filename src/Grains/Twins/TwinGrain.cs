@@ -226,13 +226,20 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         var replacedGateway = State.Gateway;
 
         var now = Now;
+        var moved = !State.Connectivity.Online || State.Gateway != connection.Gateway;
         State.SessionId = connection.SessionId;
         State.Gateway = connection.Gateway;
         State.Connectivity = State.Connectivity.Online
             ? State.Connectivity with { LastSeen = now }
             : new Connectivity { Online = true, LastSeen = now, Since = now };
         State.Version++;
-        await SaveAsync(TwinChange.Telemetry);
+
+        // A connection that came online or moved silos is written at once: after a failover a
+        // second activation of this twin may briefly exist, and a held-back write that loses to it
+        // would leave the twin offline while its device stays connected. Written now, the conflict
+        // fails this call instead, the gateway closes the connection, and the device's reconnect
+        // reaches the surviving activation.
+        await SaveAsync(moved ? TwinChange.Durable : TwinChange.Telemetry);
         LogConnected(_kind, Id, connection.SessionId, connection.Gateway);
         Notify(TwinChangeKinds.Connectivity);
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Fleet.Grains;
 using Fleet.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -18,10 +20,24 @@ public static class FleetHosting
     /// </summary>
     public static FleetOptions AddFleetOptions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FleetOptions>().BindConfiguration(FleetOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<FleetOptions>()
+            .BindConfiguration(FleetOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString(FleetOptions.ConnectionStringName))
+            .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
 
-        var options = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        FleetOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(FleetOptions.Section).Get<FleetOptions>() ?? new FleetOptions();
+        }
+        catch (InvalidOperationException exception)
+        {
+            // A value of the wrong type, e.g. Fleet:Store=Oracle: the binder's message names the key.
+            throw new OptionsValidationException(FleetOptions.Section, typeof(FleetOptions), [exception.Message]);
+        }
+
+        options.ConnectionString = builder.Configuration.GetConnectionString(FleetOptions.ConnectionStringName);
         var result = new FleetOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
@@ -36,20 +52,85 @@ public static class FleetHosting
         return options;
     }
 
-    /// <summary>Co-hosts the Orleans silo: one local silo on the embedded SQLite store.</summary>
+    /// <summary>
+    /// Co-hosts the Orleans silo: one local silo on the embedded SQLite store, or (Fleet:Store =
+    /// PostgreSql) a member of a cluster that keeps grain state, membership and reminders in
+    /// PostgreSQL. Shutdown gets <see cref="FleetOptions.ShutdownTimeout"/> to drain and leave.
+    /// </summary>
     public static WebApplicationBuilder AddFleetSilo(this WebApplicationBuilder builder, FleetOptions options)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.Orleans.SiloPort, options.Orleans.GatewayPort, null, options.Orleans.ServiceId, options.Orleans.ClusterId);
-            silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
-            silo.AddFleetSqliteStorage(options.DatabasePath);
+            if (options.Store == FleetStore.PostgreSql)
+            {
+                silo.UseFleetCluster(options);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.Orleans.SiloPort, options.Orleans.GatewayPort, null, options.Orleans.ServiceId, options.Orleans.ClusterId);
+                silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
+                silo.AddFleetSqliteStorage(options.DatabasePath);
+            }
+
             silo.AddFleetGrains();
             silo.AddDeviceGateways();
         });
         return builder;
     }
+
+    /// <summary>A cluster member: PostgreSQL storage and membership, its advertised endpoints, tuned failure detection.</summary>
+    private static void UseFleetCluster(this ISiloBuilder silo, FleetOptions options)
+    {
+        var ports = options.Orleans;
+        silo.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = ports.ClusterId;
+            cluster.ServiceId = ports.ServiceId;
+        });
+        silo.ConfigureEndpoints(AdvertisedAddress(ports.AdvertisedAddress), ports.SiloPort, ports.GatewayPort, ports.ListenOnAnyAddress);
+        silo.Configure<ClusterMembershipOptions>(FailureDetection.Apply);
+        silo.AddFleetPostgreSqlStorage(options.ConnectionString!);
+    }
+
+    /// <summary>
+    /// An IP address as given; "auto", this machine's first IPv4 address that is up and not loopback
+    /// (a container or pod that does not know its address in advance); or a host name's first IPv4
+    /// address (else its first address).
+    /// </summary>
+    private static IPAddress AdvertisedAddress(string address)
+    {
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return ip;
+        }
+
+        if (address.Equals(OrleansPortOptions.AutoAddress, StringComparison.OrdinalIgnoreCase))
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .Where(nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+                .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
+                .Select(unicast => unicast.Address)
+                .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(candidate))
+                ?? throw AddressProblem(address, "this machine has no IPv4 address besides loopback");
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(address);
+            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                ?? addresses.FirstOrDefault()
+                ?? throw AddressProblem(address, "it has no address");
+        }
+        catch (SocketException exception)
+        {
+            throw AddressProblem(address, exception.Message);
+        }
+    }
+
+    private static OptionsValidationException AddressProblem(string address, string problem) =>
+        new(FleetOptions.Section, typeof(FleetOptions), [$"Fleet:Orleans:AdvertisedAddress '{address}' gives no address to advertise: {problem}."]);
 
     /// <summary>
     /// Binds the HTTP endpoint(s) that urls names (--urls, ASPNETCORE_URLS, default

@@ -10,7 +10,10 @@ public static class HealthEndpoints
         return services;
     }
 
-    /// <summary>/health/live answers while the process runs; /health/ready once the silo takes calls.</summary>
+    /// <summary>
+    /// /health/live answers while the process runs; /health/ready once the silo takes calls, and no
+    /// longer once it starts stopping, so a load balancer sends no new devices to a draining silo.
+    /// </summary>
     public static WebApplication MapFleetHealth(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
@@ -18,11 +21,12 @@ public static class HealthEndpoints
         return app;
     }
 
-    private sealed class SiloActiveCheck(ISiloStatusOracle oracle) : IHealthCheck
+    private sealed class SiloActiveCheck(ISiloStatusOracle oracle, IHostApplicationLifetime lifetime) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(oracle.CurrentStatus == SiloStatus.Active
-                ? HealthCheckResult.Healthy("The silo is active.")
+            Task.FromResult(
+                lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Unhealthy("The silo is draining to stop.")
+                : oracle.CurrentStatus == SiloStatus.Active ? HealthCheckResult.Healthy("The silo is active.")
                 : HealthCheckResult.Unhealthy($"The silo is {oracle.CurrentStatus}."));
     }
 }

@@ -75,6 +75,7 @@ public static class MqttGatewayExtensions
         var server = app.Services.GetRequiredService<MqttServer>();
         var handlers = app.Services.GetRequiredService<MqttGatewayHandlers>();
         handlers.Attach(server);
+        MqttDrain.RefuseWhileStopping(server, app.Lifetime);
         app.Lifetime.ApplicationStopping.Register(() => handlers.Stop(server));
         return app;
     }
