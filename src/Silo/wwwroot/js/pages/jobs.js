@@ -1,0 +1,58 @@
+// Jobs and schedules: running and recent jobs with their progress (cancel for operators), and the
+// boroughs' lighting schedules. Re-read every 5 s while the page is open.
+import { api, session } from '../api.js';
+import { el, when, num } from '../ui.js';
+
+export function render(container) {
+  container.append(
+    el('h1', {}, 'Jobs & schedules'),
+    el('section', { class: 'card', 'aria-labelledby': 'h-jobs' }, el('h2', { id: 'h-jobs' }, 'Jobs'), el('div', { class: 'scroll', id: 'jobs' }, 'Loading…')),
+    el('section', { class: 'card', 'aria-labelledby': 'h-schedules' }, el('h2', { id: 'h-schedules' }, 'Lighting schedules'), el('div', { class: 'scroll', id: 'schedules' }, 'Loading…')),
+  );
+
+  let stopped = false;
+  const show = (selector, content) => { if (!stopped) container.querySelector(selector).replaceChildren(content); };
+
+  async function load() {
+    try { show('#jobs', jobsTable((await api.get('/api/jobs')).items)); } catch (e) { show('#jobs', el('p', { class: 'muted' }, `No jobs: ${e.message}`)); }
+    try { show('#schedules', schedulesTable((await api.get('/api/schedules')).items)); } catch (e) { show('#schedules', el('p', { class: 'muted' }, `No schedules: ${e.message}`)); }
+    container.dataset.loaded = 'true';
+  }
+
+  function jobsTable(jobs) {
+    if (!jobs.length) return el('p', { class: 'muted' }, 'No jobs.');
+    return el('table', {},
+      el('thead', {}, el('tr', {}, ['Job', 'State', 'Target', 'What', 'Progress', 'Created', 'Finished', ''].map(h => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, jobs.map(job => {
+        const p = job.progress ?? {};
+        const done = (p.succeeded ?? 0) + (p.failed ?? 0) + (p.expired ?? 0) + (p.cancelled ?? 0);
+        const target = job.target ?? {};
+        return el('tr', { 'data-job': job.id, 'data-state': job.state },
+          el('td', {}, job.id),
+          el('td', { class: 'state' }, job.state),
+          el('td', {}, target.kind ?? '', target.boroughs?.length ? ` in ${target.boroughs.join(', ')}` : '', target.ids?.length ? ` (${target.ids.length} devices)` : ''),
+          el('td', {}, job.command ? `${job.command.name} ${JSON.stringify(job.command.args ?? {})}` : job.desired ? `desired ${JSON.stringify(job.desired)}` : '—'),
+          el('td', {}, el('progress', { max: p.targeted || 1, value: done, 'aria-label': `${done} of ${p.targeted} done` }),
+            ` ${num(done)} / ${num(p.targeted)} (${num(p.succeeded)} ok, ${num(p.failed)} failed)`),
+          el('td', {}, when(job.createdAt)),
+          el('td', {}, when(job.finishedAt)),
+          el('td', {}, job.state === 'running' && session.may('operate')
+            ? el('button', { type: 'button', class: 'secondary', onclick: async () => { await api.del(`/api/jobs/${encodeURIComponent(job.id)}`); load(); } }, 'Cancel')
+            : ''));
+      })));
+  }
+
+  function schedulesTable(schedules) {
+    if (!schedules.length) return el('p', { class: 'muted' }, 'No schedules.');
+    return el('table', {},
+      el('thead', {}, el('tr', {}, ['Schedule', 'Applies to', 'Steps'].map(h => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, schedules.map(s => el('tr', { 'data-schedule': s.id },
+        el('td', {}, s.id),
+        el('td', {}, s.borough ?? (s.ids ? `${s.ids.length} lamps` : '—')),
+        el('td', {}, (s.steps ?? []).map(step => `${step.at} → ${step.level}%`).join(' · '))))));
+  }
+
+  const timer = setInterval(load, 5000);
+  load();
+  return () => { stopped = true; clearInterval(timer); };
+}
