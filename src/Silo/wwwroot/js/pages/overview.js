@@ -55,13 +55,18 @@ function draw(container, figures, alarms) {
     el('div', { class: 'tile', 'data-figure': 'powerKw' }, el('div', { class: 'n' }, num(sum(b => b.lamp.powerW) / 1000, 1)), el('div', { class: 'l' }, 'kW lamp power')),
   );
 
-  const head = ['Borough', 'Devices', 'Online', ...SEVERITIES.map(s => `Alarms ${s}`), 'Free bays', 'Occupied bays', 'Lamps lit', 'Lamp power kW'];
+  const group = (text, span) => el('th', { scope: 'colgroup', colspan: span, class: 'group' }, text);
+  const single = text => el('th', { scope: 'col', rowspan: 2, class: text === 'Borough' ? '' : 'num' }, text);
+  const head = [
+    el('tr', {}, single('Borough'), single('Devices'), single('Online'), group('Active alarms', 4), group('Parking bays', 2), group('Lamps', 2)),
+    el('tr', {}, [...SEVERITIES, 'free', 'occupied', 'lit', 'kW'].map(h => el('th', { scope: 'col', class: 'num' }, h))),
+  ];
   const row = (name, cells, attrs) => el('tr', attrs, el('th', { scope: 'row' }, name), cells.map(c => el('td', { class: 'num' }, c)));
   const cellsOf = b => [num(b.devices), num(b.online), ...SEVERITIES.map(s => num(alarmsIn(b.name, s))),
     num(b.parking.free), num(b.parking.occupied), num(b.lamp.lit), num(b.lamp.powerW / 1000, 1)];
   container.querySelector('#overview-boroughs').replaceChildren(
     el('caption', { class: 'muted' }, 'Devices, online, active alarms by severity, parking and lamps per borough'),
-    el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, h)))),
+    el('thead', {}, head),
     el('tbody', {}, boroughs.map(b => row(b.name, cellsOf(b), { 'data-borough': b.name, 'data-devices': b.devices }))),
     el('tfoot', {}, row('All boroughs', [num(sum(b => b.devices)), num(sum(b => b.online)), ...SEVERITIES.map(s => num(bySeverity[s])),
       num(sum(b => b.parking.free)), num(sum(b => b.parking.occupied)), num(sum(b => b.lamp.lit)), num(sum(b => b.lamp.powerW) / 1000, 1)])),
