@@ -1,6 +1,6 @@
 // Jobs and schedules: running and recent jobs with their progress (cancel for operators), and the
 // boroughs' lighting schedules. Re-read every 5 s while the page is open.
-import { api, session } from '../api.js';
+import { api, session, ApiError } from '../api.js';
 import { el, when, num } from '../ui.js';
 
 export function render(container) {
@@ -14,10 +14,13 @@ export function render(container) {
   const show = (selector, content) => { if (!stopped) container.querySelector(selector).replaceChildren(content); };
 
   async function load() {
-    try { show('#jobs', jobsTable((await api.get('/api/jobs')).items)); } catch (e) { show('#jobs', el('p', { class: 'muted' }, `No jobs: ${e.message}`)); }
-    try { show('#schedules', schedulesTable((await api.get('/api/schedules')).items)); } catch (e) { show('#schedules', el('p', { class: 'muted' }, `No schedules: ${e.message}`)); }
+    try { show('#jobs', jobsTable((await api.get('/api/jobs')).items)); } catch (e) { show('#jobs', unavailable('jobs', e)); }
+    try { show('#schedules', schedulesTable((await api.get('/api/schedules')).items)); } catch (e) { show('#schedules', unavailable('schedules', e)); }
     container.dataset.loaded = 'true';
   }
+
+  const unavailable = (what, e) => el('p', { class: 'muted' },
+    e instanceof ApiError && e.status === 404 ? `This silo has no ${what} to show.` : `Cannot load the ${what}: ${e.message}`);
 
   function jobsTable(jobs) {
     if (!jobs.length) return el('p', { class: 'muted' }, 'No jobs.');

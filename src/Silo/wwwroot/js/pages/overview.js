@@ -1,5 +1,5 @@
 // Overview: per borough and kind — devices, online, open alarms by severity, parking, lamps.
-// Live: events make it re-read the figures (at most every 2 s; the index follows within 2 s).
+// Live: events make it re-read the figures (at most every 3 s; the index follows within 2 s).
 import { api } from '../api.js';
 import { onEvents } from '../live.js';
 import { el, num, when, throttle, KINDS, KIND_NAMES, SEVERITIES } from '../ui.js';
@@ -27,7 +27,7 @@ export function render(container) {
       if (!stopped) container.querySelector('#overview-at').textContent = `cannot load: ${error.message}`;
     }
   };
-  const reload = throttle(load, 2000);
+  const reload = throttle(load, 3000);
   const off = onEvents(['twinChanged', 'connectivity', 'alarmOpened', 'alarmAcknowledged', 'alarmCleared', 'reset'], reload);
   // Index figures such as power move without an event of their own often enough; refresh slowly too.
   const timer = setInterval(load, 30000);
