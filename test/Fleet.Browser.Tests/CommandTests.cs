@@ -36,11 +36,13 @@ public sealed class CommandTests(BrowserFixture fixture)
             "the blink command",
             TimeSpan.FromSeconds(20));
         Assert.Equal(5, command.Json["args"]!["seconds"]!.GetValue<int>());
-        var commandId = command.Json["id"]!.GetValue<string>();
+        var commandId = command.Topic[(lamp.Prefix + "commands/").Length..];
+        await Expect(page.Locator("#command-outcome")).ToHaveAttributeAsync("data-state", "sent");
 
-        await lamp.PublishAsync($"commands/{commandId}/result", """{"status": "ok"}""");
+        await lamp.PublishAsync($"commands/{commandId}/result", """{"status": "succeeded", "detail": "blinked for 5 s"}""");
 
         await Expect(page.Locator("#command-outcome")).ToHaveAttributeAsync("data-state", "succeeded");
+        await Expect(page.Locator("#command-outcome")).ToContainTextAsync("blinked for 5 s");
         await Expect(page.Locator($"#device-commands tr[data-command-id='{commandId}']")).ToHaveAttributeAsync("data-state", "succeeded");
         var stored = await Host.Http.GetFromJsonAsync<JsonNode>($"/api/devices/lamp/{id}/commands/{commandId}");
         Assert.Equal("succeeded", stored!["state"]!.GetValue<string>());

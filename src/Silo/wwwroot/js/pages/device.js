@@ -140,7 +140,7 @@ export function render(container, [kind, id]) {
     if (latest) {
       outcome.dataset.state = latest.state;
       outcome.replaceChildren(`${latest.name}: `, el('span', { class: `state ${latest.state}` }, latest.state),
-        latest.result?.message ? ` — ${latest.result.message}` : '');
+        latest.result?.detail ? ` — ${latest.result.detail}` : '');
     }
     container.querySelector('#device-commands').replaceChildren(
       el('caption', { class: 'muted' }, 'Command log, newest first'),
@@ -151,7 +151,7 @@ export function render(container, [kind, id]) {
         el('td', {}, c.requestedBy ?? '—'),
         el('td', {}, when(c.createdAt)),
         el('td', {}, when(c.updatedAt)),
-        el('td', {}, c.result ? `${c.result.status}${c.result.message ? `: ${c.result.message}` : ''}` : '—')))));
+        el('td', {}, c.result ? `${c.result.status}${c.result.detail ? `: ${c.result.detail}` : ''}` : '—')))));
   }
 
   const reloadTwin = throttle(loadTwin, 500);
