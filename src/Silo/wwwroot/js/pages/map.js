@@ -22,6 +22,7 @@ export function render(container) {
   const view = { cx: 6.76, cy: 51.44, scale: 3000 }; // centre (lon, lat) and pixels per degree of longitude
   let frame = 0;
   let drawn = [];
+  let centres = new Map(); // borough → centre of its devices, for the labels
   let stopped = false;
 
   const shownKinds = () => new Set([...filters.querySelectorAll('input:checked')].map(i => i.value));
@@ -44,6 +45,7 @@ export function render(container) {
   function draw() {
     frame = 0;
     if (stopped) return;
+    const started = performance.now();
     const ratio = window.devicePixelRatio || 1;
     const { width: w, height: h } = canvas.getBoundingClientRect();
     if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio);
@@ -73,34 +75,35 @@ export function render(container) {
       if (major) { g.fillStyle = '#4d5b68'; g.fillText(`${lat.toFixed(2)}°N`, 3, y - 3); }
     }
 
-    // Markers: offline first, faults last, so a fault is never hidden under a healthy neighbour.
+    // Markers: one pass sorts them by state, then one path per colour — offline first, faults
+    // last, so a fault is never hidden under a healthy neighbour.
     const kinds = shownKinds();
     const counts = { ok: 0, fault: 0, offline: 0 };
+    const buckets = { ok: [], fault: [], offline: [] };
     const size = view.scale > 6000 ? 6 : 4;
     drawn = [];
+    for (const d of devices.values()) {
+      if (!kinds.has(d.kind)) continue;
+      const state = stateOf(d);
+      counts[state]++;
+      const [x, y] = toScreen(d.lon, d.lat, w, h);
+      if (x < -size || y < -size || x > w + size || y > h + size) continue;
+      buckets[state].push(x, y);
+      drawn.push([x, y, d]);
+    }
     for (const state of ['offline', 'ok', 'fault']) {
+      const xy = buckets[state];
       g.fillStyle = COLOURS[state];
-      for (const d of devices.values()) {
-        if (!kinds.has(d.kind) || stateOf(d) !== state) continue;
-        counts[state]++;
-        const [x, y] = toScreen(d.lon, d.lat, w, h);
-        if (x < -size || y < -size || x > w + size || y > h + size) continue;
-        g.fillRect(x - size / 2, y - size / 2, size, size);
-        drawn.push([x, y, d]);
-      }
+      g.beginPath();
+      for (let i = 0; i < xy.length; i += 2) g.rect(xy[i] - size / 2, xy[i + 1] - size / 2, size, size);
+      g.fill();
     }
 
     // Borough names at the centre of their devices.
-    const centres = new Map();
-    for (const d of devices.values()) {
-      const c = centres.get(d.borough) ?? { lon: 0, lat: 0, n: 0 };
-      c.lon += d.lon; c.lat += d.lat; c.n++;
-      centres.set(d.borough, c);
-    }
     g.font = '600 13px system-ui, sans-serif';
     g.textAlign = 'center';
     for (const [name, c] of centres) {
-      const [x, y] = toScreen(c.lon / c.n, c.lat / c.n, w, h);
+      const [x, y] = toScreen(c.lon, c.lat, w, h);
       g.lineWidth = 3; g.strokeStyle = '#ffffffd0'; g.strokeText(name, x, y);
       g.fillStyle = '#10263d'; g.fillText(name, x, y);
     }
@@ -111,7 +114,10 @@ export function render(container) {
     canvas.dataset.ok = String(counts.ok);
     canvas.dataset.fault = String(counts.fault);
     canvas.dataset.offline = String(counts.offline);
-    summary.textContent = `${num(shown)} devices shown: ${num(counts.ok)} ok, ${num(counts.fault)} with a fault, ${num(counts.offline)} offline.`;
+    // Only a changed summary is written: it is a live region, and panning must not make it chatter.
+    const text = `${num(shown)} devices shown: ${num(counts.ok)} ok, ${num(counts.fault)} with a fault, ${num(counts.offline)} offline.`;
+    if (summary.textContent !== text) summary.textContent = text;
+    canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
   }
 
   // Panning, zooming and picking.
@@ -174,10 +180,21 @@ export function render(container) {
   api.all('/api/devices?limit=1000', 'items', 200).then(items => {
     for (const d of items) devices.set(`${d.kind}/${d.id}`, d);
     canvas.dataset.devices = String(devices.size);
+    centres = centresOf(devices.values());
     fit();
     schedule();
     container.dataset.loaded = 'true';
   }, error => { summary.textContent = `Cannot load the devices: ${error.message}`; });
 
   return () => { stopped = true; off(); window.removeEventListener('resize', resize); cancelAnimationFrame(frame); };
+}
+
+function centresOf(devices) {
+  const sums = new Map();
+  for (const d of devices) {
+    const c = sums.get(d.borough) ?? { lon: 0, lat: 0, n: 0 };
+    c.lon += d.lon; c.lat += d.lat; c.n++;
+    sums.set(d.borough, c);
+  }
+  return new Map([...sums].map(([name, c]) => [name, { lon: c.lon / c.n, lat: c.lat / c.n }]));
 }
