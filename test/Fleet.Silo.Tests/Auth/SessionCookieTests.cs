@@ -73,6 +73,10 @@ public sealed class SessionCookieTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await Host.Http.DeleteAsync($"/api/keys/{id}")).StatusCode);
 
         await AuthorizationMatrixTests.AssertUnauthorizedAsync(await browser.GetAsync("/dashboard/"), "a revoked key's session", "revoked");
+        using var ui = await browser.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode); // a stale cookie never locks anyone out of the sign-in page
+        Assert.Contains("Sign in", await ui.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", ui.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
 
         using var signOut = new HttpRequestMessage(HttpMethod.Delete, "/api/session");
         signOut.Headers.Add(FleetHost.ApiKeyHeader, Host.AdminKey);
