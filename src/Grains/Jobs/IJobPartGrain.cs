@@ -2,7 +2,7 @@ using Fleet.Commands;
 using Fleet.Devices;
 using Orleans.Concurrency;
 
-namespace Fleet.Grains;
+namespace Fleet.Grains.Jobs;
 
 /// <summary>
 /// The part of a bulk job that holds a bounded slice of its targets. A twin tells it every state
