@@ -27,16 +27,20 @@ export function render(container) {
     return el('table', {},
       el('thead', {}, el('tr', {}, ['Job', 'State', 'Target', 'What', 'Progress', 'Created', 'Finished', ''].map(h => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, jobs.map(job => {
+        // The job's spec (src/Interfaces/Jobs: target, command or desired patch, rate, name).
+        const spec = job.spec ?? job;
         const p = job.progress ?? {};
-        const done = (p.succeeded ?? 0) + (p.failed ?? 0) + (p.expired ?? 0) + (p.cancelled ?? 0);
-        const target = job.target ?? {};
+        const done = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].reduce((n, k) => n + (p[k] ?? 0), 0);
+        const unsuccessful = (p.failed ?? 0) + (p.rejected ?? 0) + (p.expired ?? 0);
+        const target = spec.target ?? {};
         return el('tr', { 'data-job': job.id, 'data-state': job.state },
-          el('td', {}, job.id),
-          el('td', { class: 'state' }, job.state),
-          el('td', {}, target.kind ?? '', target.boroughs?.length ? ` in ${target.boroughs.join(', ')}` : '', target.ids?.length ? ` (${target.ids.length} devices)` : ''),
-          el('td', {}, job.command ? `${job.command.name} ${JSON.stringify(job.command.args ?? {})}` : job.desired ? `desired ${JSON.stringify(job.desired)}` : '—'),
+          el('td', {}, spec.name ?? job.id, spec.requestedBy ? el('div', { class: 'muted' }, `by ${spec.requestedBy}`) : null),
+          el('td', { class: 'state' }, job.state, job.detail ? el('div', { class: 'muted' }, job.detail) : null),
+          el('td', {}, target.kind ?? '', target.boroughs?.length ? ` in ${target.boroughs.join(', ')}` : '',
+            target.ids?.length ? ` (${target.ids.length} devices)` : '', target.fault ? ` with ${target.fault}` : ''),
+          el('td', {}, spec.command ? `${spec.command.name} ${JSON.stringify(spec.command.args ?? {})}` : spec.desired ? `desired ${JSON.stringify(spec.desired)}` : '—'),
           el('td', {}, el('progress', { max: p.targeted || 1, value: done, 'aria-label': `${done} of ${p.targeted} done` }),
-            ` ${num(done)} / ${num(p.targeted)} (${num(p.succeeded)} ok, ${num(p.failed)} failed)`),
+            ` ${num(done)} / ${num(p.targeted)} (${num(p.succeeded)} ok, ${num(unsuccessful)} not)`),
           el('td', {}, when(job.createdAt)),
           el('td', {}, when(job.finishedAt)),
           el('td', {}, job.state === 'running' && session.may('operate')
