@@ -8,6 +8,7 @@ using Fleet.Silo.Demo;
 using Fleet.Silo.Events;
 using Fleet.Silo.Hosting;
 using Fleet.Silo.Index;
+using Fleet.Silo.Jobs;
 using Fleet.Silo.Mqtt;
 using Fleet.Silo.Ngsi;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,7 @@ public static class FleetApp
         builder.Services.AddFleetIndex();
         builder.Services.AddFleetAlarms();
         builder.Services.AddFleetNgsi();
+        builder.Services.AddFleetJobs();
         builder.Services.AddFleetHealth();
         DemoProvisioner.AddFleetDemo(builder.Services);
 
@@ -54,6 +56,7 @@ public static class FleetApp
         app.MapFleetAlarmsApi();
         app.MapFleetEventsApi();
         app.MapFleetNgsiApi();
+        app.MapJobsApi();
         app.MapFleetApiDocs();
         app.MapMqttGateway();
         app.MapFleetHealth();

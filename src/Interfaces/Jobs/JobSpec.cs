@@ -64,6 +64,11 @@ public sealed record JobSpec
             return "A job needs exactly one of 'command' and 'desired'.";
         }
 
+        if (Command is { } command && CommandCatalogue.ValidateShape(Target.Kind, command.Name, command.Args) is { } commandError)
+        {
+            return commandError;
+        }
+
         if (Desired is { Count: 0 })
         {
             return "'desired' must change at least one field.";
