@@ -47,46 +47,24 @@ internal sealed partial class FleetEventPublisher : BackgroundService, ITwinObse
 
     public void OnTwinChanged(TwinChanged change)
     {
+        ArgumentNullException.ThrowIfNull(change);
         var twin = change.Twin;
+        FleetEvent Of(string type) => new() { Type = type, Kind = twin.Kind, DeviceId = twin.Id, Borough = twin.Metadata.Borough, At = change.At };
+
         var changed = Changed(change.What & ~(TwinChangeKinds.Connectivity | TwinChangeKinds.Command));
         if (changed.Length > 0)
         {
-            Publish(new FleetEvent
-            {
-                Type = FleetEventTypes.TwinChanged,
-                Kind = twin.Kind,
-                DeviceId = twin.Id,
-                Borough = twin.Metadata.Borough,
-                At = change.At,
-                Twin = twin,
-                Changed = changed,
-            });
+            Publish(Of(FleetEventTypes.TwinChanged) with { Twin = twin, Changed = changed });
         }
 
         if (change.What.HasFlag(TwinChangeKinds.Connectivity))
         {
-            Publish(new FleetEvent
-            {
-                Type = FleetEventTypes.Connectivity,
-                Kind = twin.Kind,
-                DeviceId = twin.Id,
-                Borough = twin.Metadata.Borough,
-                At = change.At,
-                Connectivity = twin.Connectivity,
-            });
+            Publish(Of(FleetEventTypes.Connectivity) with { Connectivity = twin.Connectivity });
         }
 
         if (change.Command is { } command)
         {
-            Publish(new FleetEvent
-            {
-                Type = FleetEventTypes.CommandChanged,
-                Kind = twin.Kind,
-                DeviceId = twin.Id,
-                Borough = twin.Metadata.Borough,
-                At = change.At,
-                Command = command,
-            });
+            Publish(Of(FleetEventTypes.CommandChanged) with { Command = command });
         }
     }
 
