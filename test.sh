@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Fleet test on a fresh machine: installs what the tests need when it is missing
-# (PostgreSQL, mosquitto clients), starts a throw-away PostgreSQL on loopback, runs
+# (PostgreSQL, mosquitto clients, Chromium), starts a throw-away PostgreSQL on loopback, runs
 # `dotnet test`, and stops what it started. Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,7 @@ PG_PORT="${FLEET_TEST_PG_PORT:-55432}"
 need=()
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)   # the browser tests drive Debian's Chromium (no browser download)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
