@@ -1,3 +1,4 @@
+using Fleet.Grains.Commands;
 using Fleet.Grains.Twins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,6 +13,8 @@ public static class GrainsExtensions
     {
         silo.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.Section).ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TwinOptions>, TwinOptionsValidator>());
+        silo.Services.AddOptions<CommandOptions>().BindConfiguration(CommandOptions.Section).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandOptions>, CommandOptionsValidator>());
         silo.Services.TryAddSingleton<TwinClock>();
         return silo;
     }

@@ -33,6 +33,9 @@ public sealed partial class GatewayGrain(ILocalSiloDetails silo, ILogger<Gateway
     public async Task<bool> SendDesired(DeviceSession session, DesiredDocument desired) =>
         _gateway is { } gateway && !_misplaced && await gateway.SendDesired(session, desired);
 
+    public async Task<bool> SendCommand(DeviceSession session, CommandMessage command) =>
+        _gateway is { } gateway && !_misplaced && await gateway.SendCommand(session, command);
+
     public async Task<bool> EndSession(DeviceSession session, SessionEndReason reason) =>
         _gateway is { } gateway && !_misplaced && await gateway.EndSession(session, reason);
 

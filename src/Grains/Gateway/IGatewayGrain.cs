@@ -17,6 +17,10 @@ public interface IGatewayGrain : IGrainWithStringKey
     [Alias("SendDesired")]
     Task<bool> SendDesired(DeviceSession session, DesiredDocument desired);
 
+    /// <summary>Queues one command on the session; false when the session is not (or no longer) here.</summary>
+    [Alias("SendCommand")]
+    Task<bool> SendCommand(DeviceSession session, CommandMessage command);
+
     /// <summary>Closes the session; false when it is not (or no longer) here.</summary>
     [Alias("EndSession")]
     Task<bool> EndSession(DeviceSession session, SessionEndReason reason);
@@ -47,6 +51,16 @@ public sealed record DesiredDocument
     [Id(2)] public ImmutableDictionary<string, TwinValue> Delta { get; init; } = ImmutableDictionary<string, TwinValue>.Empty;
 }
 
+/// <summary>What a device gets on <c>…/commands/{commandId}</c>: the command's name and arguments, and until when it may be carried out.</summary>
+[GenerateSerializer, Immutable, Alias("Fleet.CommandMessage")]
+public sealed record CommandMessage
+{
+    [Id(0)] public string Id { get; init; } = string.Empty;
+    [Id(1)] public string Name { get; init; } = string.Empty;
+    [Id(2)] public ImmutableDictionary<string, TwinValue> Args { get; init; } = ImmutableDictionary<string, TwinValue>.Empty;
+    [Id(3)] public DateTimeOffset ExpiresAt { get; init; }
+}
+
 /// <summary>
 /// The silo's own device front end (the MQTT gateway), registered by the host. Grains never know
 /// the protocol: they hand it sessions and documents.
@@ -54,6 +68,8 @@ public sealed record DesiredDocument
 public interface IDeviceGateway
 {
     ValueTask<bool> SendDesired(DeviceSession session, DesiredDocument desired);
+
+    ValueTask<bool> SendCommand(DeviceSession session, CommandMessage command);
 
     ValueTask<bool> EndSession(DeviceSession session, SessionEndReason reason);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Fleet.Events;
 using Fleet.Twins;
 
 namespace Fleet.Grains.Twins;
@@ -14,6 +15,8 @@ public enum TwinChangeKinds
     Faults = 8,
     Provisioned = 16,
     Decommissioned = 32,
+    /// <summary>A command moved in its lifecycle; <see cref="TwinChanged.Command"/> says how.</summary>
+    Command = 64,
 }
 
 /// <summary>
@@ -25,7 +28,8 @@ public sealed record TwinChanged(
     TwinChangeKinds What,
     ImmutableArray<Fault> Raised,
     ImmutableArray<Fault> Cleared,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    CommandStateChange? Command = null);
 
 /// <summary>
 /// Told of every twin change on the silo where the twin's grain runs, inside the grain's turn:

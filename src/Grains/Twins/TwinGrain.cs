@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Fleet.Devices;
+using Fleet.Events;
+using Fleet.Grains.Commands;
 using Fleet.Grains.Gateway;
 using Fleet.Twins;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +23,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     private readonly IPersistentState<TwinState> _state;
     private readonly TwinEngine _engine;
     private readonly TwinOptions _options;
+    private CommandOptions _commandOptions = new();
     private readonly TwinClock _clock;
     private readonly ILogger _logger;
     private readonly string _kind;
@@ -52,6 +55,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         // A twin stored as online whose gateway silo has left (crash, whole-cluster restart) would
         // otherwise stay online forever: no disconnect will ever come from that silo.
         _observers = ServiceProvider.GetServices<ITwinObserver>().ToArray();
+        _commandOptions = ServiceProvider.GetService<IOptions<CommandOptions>>()?.Value ?? _commandOptions;
         var faultsBefore = State.Faults.ToArray();
         var wentOffline = ForgetVanishedGateway();
         if (_engine.Reevaluate(State, Now))
@@ -65,6 +69,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         }
 
         ScheduleCheck();
+        await ResumeCommandsAsync();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -241,6 +246,11 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         {
             await PushDesiredAsync();
         }
+
+        // Whatever waits for the device goes now, in order — also what an earlier connection got
+        // but never answered.
+        await SendOpenCommandsAsync(newConnection: true);
+        ScheduleCommandTimer();
     }
 
     public async Task Disconnected(string sessionId)
@@ -358,7 +368,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     }
 
     /// <summary>Tells the read side (index, alarms, live events) what just changed; never blocks.</summary>
-    private void Notify(TwinChangeKinds what, IReadOnlyList<Fault>? faultsBefore = null, TwinDocument? document = null)
+    private void Notify(TwinChangeKinds what, IReadOnlyList<Fault>? faultsBefore = null, TwinDocument? document = null, CommandStateChange? command = null)
     {
         if (_observers.Length == 0)
         {
@@ -371,7 +381,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         var cleared = document is not null
             ? [.. before]
             : before.Where(old => !twin.Faults.Any(fault => fault.Code == old.Code)).ToImmutableArray();
-        var change = new TwinChanged(twin, what, raised, cleared, Now);
+        var change = new TwinChanged(twin, what, raised, cleared, Now, command);
         foreach (var observer in _observers)
         {
             try

@@ -1,4 +1,5 @@
 using Fleet.Devices;
+using Fleet.Grains.Commands;
 using Fleet.Twins;
 
 namespace Fleet.Grains.Twins;
@@ -34,4 +35,6 @@ public sealed class TwinState
     [Id(16)] public DateTimeOffset? OccupiedSince { get; set; }
     /// <summary>A meter's last register report was lower than the applied register.</summary>
     [Id(17)] public bool RegisterWentBackwards { get; set; }
+    /// <summary>The command log, oldest first: every open command and the newest closed ones (Fleet:Commands limits).</summary>
+    [Id(18)] public List<CommandEntry> Commands { get; set; } = [];
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Fleet.Commands;
 using Fleet.Devices;
 using Orleans.Concurrency;
 using Fleet.Twins;
@@ -35,6 +36,32 @@ public interface IDeviceTwinGrain : IGrainWithStringKey
     /// <summary>Removes the device from service: its twin is gone and it can no longer connect.</summary>
     [Alias("Decommission")]
     Task<TwinResult> Decommission();
+
+    /// <summary>
+    /// Validates the command against the catalogue, stores it (durably, before answering) and sends
+    /// it when the device is connected; otherwise it waits in the device's queue until it connects.
+    /// </summary>
+    [Alias("SubmitCommand")]
+    Task<CommandOutcome> SubmitCommand(CommandRequest request);
+
+    /// <summary>One command of the command log, or null when the twin knows no such id.</summary>
+    [Alias("GetCommand")]
+    ValueTask<DeviceCommand?> GetCommand(string commandId);
+
+    /// <summary>The command log: every open command and the most recent closed ones, newest first.</summary>
+    [Alias("GetCommands")]
+    ValueTask<ImmutableArray<DeviceCommand>> GetCommands();
+
+    /// <summary>Cancels a command that has not been sent yet; a sent or closed command is a conflict.</summary>
+    [Alias("CancelCommand")]
+    Task<CommandOutcome> CancelCommand(string commandId, string cancelledBy);
+
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for the command to close and returns it as it then is
+    /// (null when unknown). Interleaves with everything else, so waiting holds nothing up.
+    /// </summary>
+    [Alias("WaitForCommand"), AlwaysInterleave]
+    Task<DeviceCommand?> WaitForCommand(string commandId, TimeSpan wait);
 }
 
 /// <summary>
@@ -63,6 +90,10 @@ public interface IDeviceEndpointGrain : IGrainWithStringKey
     /// </summary>
     [Alias("DesiredRequested")]
     Task DesiredRequested(string sessionId);
+
+    /// <summary>The device's result for a command (from …/commands/{commandId}/result). Repeats change nothing.</summary>
+    [Alias("ReportCommandResult")]
+    Task<CommandResultAnswer> ReportCommandResult(string commandId, CommandState status, string? detail);
 }
 
 [Alias("Fleet.ILampGrain")]

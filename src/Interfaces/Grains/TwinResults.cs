@@ -12,6 +12,8 @@ public enum TwinOutcome
     /// <summary>The expected version did not match the twin's.</summary>
     VersionConflict,
     AlreadyExists,
+    /// <summary>The request conflicts with the current state (e.g. cancelling a command already sent, a full command queue).</summary>
+    Conflict,
 }
 
 [GenerateSerializer, Immutable, Alias("Fleet.TwinResult")]

@@ -22,6 +22,7 @@ public static class ApiExtensions
         app.UseFleetAuth();
         app.MapOpenApi();
         app.MapDevicesApi();
+        app.MapCommandsApi();
         app.MapProvisioningApi();
         app.MapKeysApi();
         app.MapAuditApi();

@@ -48,7 +48,7 @@ internal sealed partial class FleetEventPublisher : BackgroundService, ITwinObse
     public void OnTwinChanged(TwinChanged change)
     {
         var twin = change.Twin;
-        var changed = Changed(change.What & ~TwinChangeKinds.Connectivity);
+        var changed = Changed(change.What & ~(TwinChangeKinds.Connectivity | TwinChangeKinds.Command));
         if (changed.Length > 0)
         {
             Publish(new FleetEvent
@@ -73,6 +73,19 @@ internal sealed partial class FleetEventPublisher : BackgroundService, ITwinObse
                 Borough = twin.Metadata.Borough,
                 At = change.At,
                 Connectivity = twin.Connectivity,
+            });
+        }
+
+        if (change.Command is { } command)
+        {
+            Publish(new FleetEvent
+            {
+                Type = FleetEventTypes.CommandChanged,
+                Kind = twin.Kind,
+                DeviceId = twin.Id,
+                Borough = twin.Metadata.Borough,
+                At = change.At,
+                Command = command,
             });
         }
     }

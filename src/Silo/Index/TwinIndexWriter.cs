@@ -62,6 +62,11 @@ internal sealed partial class TwinIndexWriter : ITwinObserver, ILifecyclePartici
     public void OnTwinChanged(TwinChanged change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (change.What == TwinChangeKinds.Command)
+        {
+            return;
+        }
+
         var twin = change.Twin;
         var key = new DeviceKey(twin.Kind, twin.Id);
         var consumption = ConsumptionOf(change);

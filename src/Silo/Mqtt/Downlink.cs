@@ -25,6 +25,15 @@ internal static class DownlinkPayload
         WriteValues(writer, document.Delta);
     });
 
+    /// <summary><c>{"name": "…", "args": {…}, "expiresAt": "…"}</c>.</summary>
+    public static byte[] Command(CommandMessage command) => Write(writer =>
+    {
+        writer.WriteString("name", command.Name);
+        writer.WritePropertyName("args");
+        WriteValues(writer, command.Args);
+        writer.WriteString("expiresAt", command.ExpiresAt.UtcDateTime);
+    });
+
     /// <summary><c>{"topic": "…", "error": "…", "code": "…", "seq": n|null}</c>.</summary>
     public static byte[] Error(string topic, UplinkAnswer answer) => Write(writer =>
     {

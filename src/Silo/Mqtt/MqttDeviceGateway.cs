@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Fleet.Grains.Gateway;
+using Fleet.Protocol;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -53,6 +54,10 @@ internal sealed partial class MqttDeviceGateway(
     public async ValueTask<bool> SendDesired(DeviceSession session, DesiredDocument desired) =>
         _bySession.TryGetValue(session.SessionId, out var found) && found.Is(session)
         && await EnqueueAsync(found, found.DesiredTopic, DownlinkPayload.Desired(desired), "desired");
+
+    public async ValueTask<bool> SendCommand(DeviceSession session, CommandMessage command) =>
+        _bySession.TryGetValue(session.SessionId, out var found) && found.Is(session)
+        && await EnqueueAsync(found, DeviceTopics.Of(session.Kind, session.Id, TopicChannel.Command, command.Id), DownlinkPayload.Command(command), "command");
 
     public ValueTask<bool> EndSession(DeviceSession session, SessionEndReason reason)
     {

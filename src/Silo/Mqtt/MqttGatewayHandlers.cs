@@ -352,7 +352,7 @@ internal sealed partial class MqttGatewayHandlers(
         }
 
         return uplink.Channel == TopicChannel.CommandResult
-            ? RouteCommandResult(session, uplink.CommandId!, payload)
+            ? await RouteCommandResultAsync(session, uplink.CommandId!, payload)
             : await RouteReportAsync(session, uplink.Channel == TopicChannel.Telemetry ? ReportTopic.Telemetry : ReportTopic.Reported, payload);
     }
 
@@ -394,12 +394,8 @@ internal sealed partial class MqttGatewayHandlers(
         }
     }
 
-    /// <summary>
-    /// The seam for commands: issue 4 gives the twin a command-result method and this hands the
-    /// result to it. Until then no command can be pending, so a well-formed result is
-    /// acknowledged and answered with an error.
-    /// </summary>
-    private static UplinkAnswer RouteCommandResult(GatewaySession session, string commandId, System.Buffers.ReadOnlySequence<byte> payload)
+    /// <summary>Hands a command result to the twin; a result for a command it does not know is acknowledged and answered with an error.</summary>
+    private async Task<UplinkAnswer?> RouteCommandResultAsync(GatewaySession session, string commandId, System.Buffers.ReadOnlySequence<byte> payload)
     {
         var (result, error) = UplinkPayload.ParseCommandResult(payload);
         if (result is null)
@@ -407,10 +403,13 @@ internal sealed partial class MqttGatewayHandlers(
             return new UplinkAnswer(UplinkReasons.InvalidPayload, MqttPubAckReasonCode.PayloadFormatInvalid, error!);
         }
 
-        return new UplinkAnswer(
-            UplinkReasons.UnknownCommand,
-            MqttPubAckReasonCode.Success,
-            $"no command '{commandId}' is pending for {session.KindWire} {session.Id}: commands come with Fleet issue 4; the result was ignored");
+        var answer = await grains.GetEndpoint(session.Kind, session.Id).ReportCommandResult(commandId, result.Status, result.Detail);
+        return answer == CommandResultAnswer.Unknown
+            ? new UplinkAnswer(
+                UplinkReasons.UnknownCommand,
+                MqttPubAckReasonCode.Success,
+                $"no command '{commandId}' is known for {session.KindWire} {session.Id}; the result was ignored")
+            : null;
     }
 
     /// <summary>Answers an uplink that was not simply applied: v5 reason code, a message on the device's errors topic, a metric.</summary>

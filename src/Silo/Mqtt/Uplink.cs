@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using Fleet.Commands;
 using Fleet.Devices;
 using Fleet.Twins;
 using MQTTnet.Protocol;
@@ -41,12 +42,12 @@ internal sealed record UplinkAnswer(string Reason, MqttPubAckReasonCode Code, st
 }
 
 /// <summary>A device's report of a command's outcome (…/commands/{commandId}/result).</summary>
-internal sealed record CommandResultPayload(string Status, string? Detail);
+internal sealed record CommandResultPayload(CommandState Status, string? Detail);
 
 /// <summary>Reads uplink payloads: UTF-8 JSON objects, with errors that name the field.</summary>
 internal static class UplinkPayload
 {
-    public static readonly IReadOnlyList<string> CommandStatuses = ["succeeded", "failed", "rejected"];
+    public static readonly IReadOnlyList<CommandState> CommandStatuses = [CommandState.Succeeded, CommandState.Failed, CommandState.Rejected];
 
     public const int MaxDetailLength = 1024;
 
@@ -136,9 +137,11 @@ internal static class UplinkPayload
         using (document)
         {
             var root = document!.RootElement;
-            if (!root.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.String || !CommandStatuses.Contains(status.GetString()))
+            var named = root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String ? status.GetString() : null;
+            var matches = CommandStatuses.Where(state => state.ToWire() == named).ToList();
+            if (matches is not [var known])
             {
-                return (null, "'status' must be one of " + string.Join("|", CommandStatuses));
+                return (null, "'status' must be one of " + string.Join("|", CommandStatuses.Select(state => state.ToWire())));
             }
 
             string? detail = null;
@@ -152,7 +155,7 @@ internal static class UplinkPayload
                 detail = detailElement.GetString();
             }
 
-            return (new CommandResultPayload(status.GetString()!, detail), null);
+            return (new CommandResultPayload(known, detail), null);
         }
     }
 

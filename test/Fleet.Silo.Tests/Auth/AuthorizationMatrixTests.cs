@@ -36,6 +36,10 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         ["GET /api/devices/{kind}/{id}"] = FleetPolicies.Read,
         ["GET /api/devices/{kind}/{id}/history"] = FleetPolicies.Read,
         ["PATCH /api/devices/{kind}/{id}/desired"] = FleetPolicies.Operate,
+        ["POST /api/devices/{kind}/{id}/commands"] = FleetPolicies.Maintain,
+        ["GET /api/devices/{kind}/{id}/commands"] = FleetPolicies.Read,
+        ["GET /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Read,
+        ["DELETE /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Maintain,
         ["POST /api/devices"] = FleetPolicies.Admin,
         ["POST /api/devices/{kind}/{id}/secret"] = FleetPolicies.Admin,
         ["DELETE /api/devices/{kind}/{id}"] = FleetPolicies.Admin,
@@ -285,6 +289,14 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
                     return (new(HttpMethod.Get, $"/api/devices/lamp/{_lamp}/history"), true);
                 case "PATCH /api/devices/{kind}/{id}/desired":
                     return (MergePatch($"/api/devices/lamp/{_lamp}/desired", """{"level": 30}"""), true);
+                case "POST /api/devices/{kind}/{id}/commands":
+                    return (Json(HttpMethod.Post, $"/api/devices/lamp/{_lamp}/commands", new { name = "blink", args = new { seconds = 5 } }), true);
+                case "GET /api/devices/{kind}/{id}/commands":
+                    return (new(HttpMethod.Get, $"/api/devices/lamp/{_lamp}/commands"), true);
+                case "GET /api/devices/{kind}/{id}/commands/{commandId}":
+                    return (new(HttpMethod.Get, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
+                case "DELETE /api/devices/{kind}/{id}/commands/{commandId}":
+                    return (new(HttpMethod.Delete, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
                 case "POST /api/devices":
                     return (Json(HttpMethod.Post, "/api/devices", LampBody(NewId("DU-L"))), true);
                 case "POST /api/devices/{kind}/{id}/secret":
@@ -325,6 +337,13 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
                 default:
                     return (Placeholder(endpoint), false);
             }
+        }
+
+        /// <summary>A blink queued for the scenario's lamp (never connected, so it stays queued).</summary>
+        private async Task<string> NewCommandIdAsync()
+        {
+            using var response = await _host.Http.PostAsJsonAsync($"/api/devices/lamp/{_lamp}/commands", new { name = "blink", args = new { seconds = 5 } });
+            return (await ReadJsonAsync(response))["id"]!.GetValue<string>();
         }
 
         private async Task<string> NewKeyIdAsync()

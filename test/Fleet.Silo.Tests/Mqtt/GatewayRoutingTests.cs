@@ -136,6 +136,19 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
             return ValueTask.FromResult(true);
         }
 
+        public ConcurrentQueue<(DeviceSession Session, CommandMessage Command)> Commands { get; } = new();
+
+        public ValueTask<bool> SendCommand(DeviceSession session, CommandMessage command)
+        {
+            if (!_held.ContainsKey(session))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Commands.Enqueue((session, command));
+            return ValueTask.FromResult(true);
+        }
+
         public ValueTask<bool> EndSession(DeviceSession session, SessionEndReason reason)
         {
             Ended.Enqueue((session, reason));

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -54,6 +55,47 @@ public sealed class MosquittoClientTests(MqttHostFixture fixture)
             var document = JsonNode.Parse(output)!;
             Assert.Equal(40, document["desired"]!["level"]!.GetValue<double>());
             Assert.Equal(patched["version"]!.GetValue<long>(), document["version"]!.GetValue<long>());
+        }
+        finally
+        {
+            if (!subscriber.HasExited)
+            {
+                subscriber.Kill();
+            }
+
+            subscriber.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task MosquittoSubReceivesADimCommandAndMosquittoPubsResultAnswersTheWaitingPost()
+    {
+        var (id, secret) = await Devices.ProvisionAsync(Http);
+        var subscriber = Start(Tool("mosquitto_sub"), [.. Connection(id, secret, "mqttv5"), "-t", $"fleet/lamp/{id}/commands/+", "-q", "1", "-v", "-C", "1", "-W", "30"]);
+        try
+        {
+            await Devices.WaitForTwinAsync(Http, "lamp", id, twin => twin["connectivity"]!["online"]!.GetValue<bool>(), "mosquitto_sub to connect");
+
+            var post = Http.PostAsJsonAsync($"/api/devices/lamp/{id}/commands?wait=15s", new { name = "dim", args = new { level = 40 } });
+
+            var line = (await subscriber.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)))!;
+            await subscriber.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            var topic = line[..line.IndexOf(' ', StringComparison.Ordinal)];
+            var command = JsonNode.Parse(line[(topic.Length + 1)..])!;
+            Assert.StartsWith($"fleet/lamp/{id}/commands/", topic, StringComparison.Ordinal);
+            Assert.Equal("dim", command["name"]!.GetValue<string>());
+            Assert.Equal(40, command["args"]!["level"]!.GetValue<double>());
+            var commandId = topic[(topic.LastIndexOf('/') + 1)..];
+
+            var (exit, output) = await RunAsync(Tool("mosquitto_pub"), [.. Connection(id, secret, "mqttv5"), "-t", topic + "/result", "-q", "1", "-m", """{"status": "succeeded", "detail": "dimmed to 40 %"}"""]);
+            Assert.True(exit == 0, $"mosquitto_pub failed ({exit}): {output}");
+
+            using var response = await post;
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, body.ToJsonString());
+            Assert.Equal(commandId, body["id"]!.GetValue<string>());
+            Assert.Equal("succeeded", body["state"]!.GetValue<string>());
+            Assert.Equal("dimmed to 40 %", body["result"]!["detail"]!.GetValue<string>());
         }
         finally
         {

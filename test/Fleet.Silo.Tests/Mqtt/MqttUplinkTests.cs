@@ -126,7 +126,7 @@ public sealed class MqttUplinkTests(MqttHostFixture fixture)
     }
 
     [Fact]
-    public async Task ACommandResultIsAcknowledgedAndAnsweredUntilCommandsExist()
+    public async Task AResultForAnUnknownCommandIsAcknowledgedAndAnsweredAndABadStatusIsRefused()
     {
         var (id, secret) = await Devices.ProvisionAsync(Http);
         await using var device = await TestDevice.ConnectAsync(fixture.MqttPort, "lamp", id, secret);
@@ -136,9 +136,11 @@ public sealed class MqttUplinkTests(MqttHostFixture fixture)
 
         Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
         var error = await device.WaitForErrorAsync(topic, "unknownCommand");
-        Assert.Contains("issue 4", (string?)error.Json["error"], StringComparison.Ordinal);
+        Assert.Contains("no command 'c-1' is known", (string?)error.Json["error"], StringComparison.Ordinal);
 
         var bad = await device.PublishToAsync(topic, """{"status": "maybe"}""");
+        var queued = await device.PublishToAsync(topic, """{"status": "queued"}""");
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, queued.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, bad.ReasonCode);
         await device.WaitForErrorAsync(topic, "invalidPayload");
     }
