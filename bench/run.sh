@@ -20,13 +20,14 @@ MQTT_PORT=56884
 SOURCES=127.0.0.2-127.0.0.9
 KEY="fleet-bench-admin-key-0123456789abcdef"
 if [ "$QUICK" = 1 ]; then
-  INGEST_DEVICES=2000; HOLD_DEVICES=3000; TWIN_COUNTS=20000,100000; QUERY_DEVICES=30000; WINDOW=8s; WARMUP=4s; LAG_FOR=40s
+  TWIN_BUDGET=60s; COMMAND_DEVICES=200; COMMAND_RATE=200; INGEST_DEVICES=2000; HOLD_DEVICES=3000; TWIN_COUNTS=20000,100000; QUERY_DEVICES=30000; WINDOW=8s; WARMUP=4s; LAG_FOR=40s
   DEMO=(Lamps=1200 ParkingBays=300 AccessPoints=30 Meters=1470)
 else
-  INGEST_DEVICES=12000; HOLD_DEVICES=19400; TWIN_COUNTS=100000,1000000; QUERY_DEVICES=300000; WINDOW=20s; WARMUP=10s; LAG_FOR=80s
+  TWIN_BUDGET=180s; COMMAND_DEVICES=1000; COMMAND_RATE=1000; INGEST_DEVICES=12000; HOLD_DEVICES=19400; TWIN_COUNTS=100000,1000000; QUERY_DEVICES=300000; WINDOW=15s; WARMUP=8s; LAG_FOR=60s
   DEMO=(Lamps=8000 ParkingBays=2000 AccessPoints=200 Meters=9300)
 fi
 
+show() { grep -E "$1" || true; } # the lines of a step's output worth printing
 log() { printf '\n== %s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 # --- what the benchmark needs --------------------------------------------------------------------
@@ -82,9 +83,9 @@ allow_anonymous true
 persistence false
 max_queued_messages 1000000
 max_inflight_messages 100
-log_dest file $WORK/mosquitto.log
+log_dest stderr
 EOF
-"$MOSQUITTO" -c "$WORK/mosquitto.conf" & MOSQUITTO_PID=$!; PIDS+=("$MOSQUITTO_PID")
+"$MOSQUITTO" -c "$WORK/mosquitto.conf" 2> "$WORK/mosquitto.log" & MOSQUITTO_PID=$!; PIDS+=("$MOSQUITTO_PID")
 MOSQUITTO_VERSION=$("$MOSQUITTO" -h 2>/dev/null | head -n 1 | awk '{print $3}' || true)
 
 start_silo() { # data-dir, extra settings as Key=Value under Fleet:
@@ -105,7 +106,7 @@ wait_for_demo() { # the demo credentials file appears once every device is provi
 # --- index lag: the demo start-up burst (issue 5) ------------------------------------------------
 log "index lag: the default demo fleet starting up on SQLite (provisioning + live devices), $LAG_FOR"
 start_silo "$WORK/demo"
-"${BENCH[@]}" index-lag --url "http://127.0.0.1:$HTTP_PORT" --key "$KEY" --duration "$LAG_FOR" --out "$RESULTS/lag.json" | tail -n 3
+"${BENCH[@]}" index-lag --url "http://127.0.0.1:$HTTP_PORT" --key "$KEY" --duration "$LAG_FOR" --out "$RESULTS/lag.json" | show "^index"
 stop_silo
 
 # --- P1 ingest and P7 connections: one silo with a provisioned fleet ------------------------------
@@ -117,29 +118,42 @@ CREDENTIALS="$WORK/fleet/demo-devices.csv"
 
 log "P1 ingest: $INGEST_DEVICES devices, QoS 1 telemetry every 0.5 s, into Fleet"
 "${BENCH[@]}" ingest --target fleet --endpoint 127.0.0.1:$MQTT_PORT --credentials "$CREDENTIALS" --devices $INGEST_DEVICES \
-  --interval 500ms --warmup $WARMUP --measure $WINDOW --sources $SOURCES --server-pid "$SILO_PID" --out "$RESULTS/p1-fleet.json" | tail -n 16
+  --interval 500ms --warmup $WARMUP --measure $WINDOW --sources $SOURCES --server-pid "$SILO_PID" --out "$RESULTS/p1-fleet.json" | show "^fleet"
 
 log "P1 ingest: the same generator against mosquitto (publisher → broker → one subscriber)"
 "${BENCH[@]}" ingest --target mosquitto --endpoint 127.0.0.1:$MOSQUITTO_PORT --credentials "$CREDENTIALS" --devices $INGEST_DEVICES \
-  --interval 500ms --warmup $WARMUP --measure $WINDOW --sources $SOURCES --server-pid "$MOSQUITTO_PID" --out "$RESULTS/p1-mosquitto.json" | tail -n 16
+  --interval 500ms --warmup $WARMUP --measure $WINDOW --sources $SOURCES --server-pid "$MOSQUITTO_PID" --out "$RESULTS/p1-mosquitto.json" | show "^mosquitto"
 
-log "P7 connections: $HOLD_DEVICES devices connect to one silo and stay"
+log "P2 command round trip: $COMMAND_RATE commands/s to $COMMAND_DEVICES simulated lamps, through Fleet's HTTP API"
+"${BENCH[@]}" commands --target fleet --url "http://127.0.0.1:$HTTP_PORT" --key "$KEY" --endpoint 127.0.0.1:$MQTT_PORT \
+  --credentials "$CREDENTIALS" --devices $COMMAND_DEVICES --rate $COMMAND_RATE --duration $WINDOW --out "$RESULTS/p2-fleet.json" | show "^fleet"
+log "P2 again at a tenth of the rate"
+"${BENCH[@]}" commands --target fleet --url "http://127.0.0.1:$HTTP_PORT" --key "$KEY" --endpoint 127.0.0.1:$MQTT_PORT \
+  --credentials "$CREDENTIALS" --devices $COMMAND_DEVICES --rate $((COMMAND_RATE / 10)) --duration $WINDOW --out "$RESULTS/p2-fleet-low.json" | show "^fleet"
+log "P2 reference: the same request/response through mosquitto with the same device clients"
+"${BENCH[@]}" commands --target mosquitto --endpoint 127.0.0.1:$MOSQUITTO_PORT \
+  --credentials "$CREDENTIALS" --devices $COMMAND_DEVICES --rate $COMMAND_RATE --duration $WINDOW --out "$RESULTS/p2-mosquitto.json" | show "^mosquitto"
+
+log "P7 connections: a fresh silo on the same store; $HOLD_DEVICES devices connect and stay"
+stop_silo
+start_silo "$WORK/fleet" "${demo_settings[@]}" Demo__LiveDevices=false
+sleep 10 # let the fresh silo settle before its memory is taken as the baseline
 "${BENCH[@]}" connections --endpoint 127.0.0.1:$MQTT_PORT --credentials "$CREDENTIALS" --devices $HOLD_DEVICES \
-  --sources $SOURCES --server-pid "$SILO_PID" --out "$RESULTS/p7.json" | tail -n 14
+  --sources $SOURCES --server-pid "$SILO_PID" --out "$RESULTS/p7.json" | show "connections held"
 stop_silo
 
 # --- P3 resident twins ------------------------------------------------------------------------------
 log "P3 resident twins: $TWIN_COUNTS twins in an in-process silo"
-"${BENCH[@]}" twins --counts $TWIN_COUNTS --out "$RESULTS/p3.json" | grep -v '^ ' | tail -n 8
+"${BENCH[@]}" twins --counts $TWIN_COUNTS --budget $TWIN_BUDGET --out "$RESULTS/p3.json" | show "^[0-9].* twins|^twin state|^an activation"
 
 # --- P4 durable writes ------------------------------------------------------------------------------
 log "P4 durable writes: Fleet on PostgreSQL vs pgbench's jsonb upsert"
-"${BENCH[@]}" writes --pg-port "$PG_PORT" --pgbench "$PGBENCH" --clients 16 --duration $WINDOW --out "$RESULTS/p4.json" | grep -E "^(Fleet|pgbench|provisioned)"
+"${BENCH[@]}" writes --pg-port "$PG_PORT" --pgbench "$PGBENCH" --clients 16 --duration $WINDOW --out "$RESULTS/p4.json" | show "^(Fleet|pgbench|provisioned)"
 
 # --- P6 fleet query ---------------------------------------------------------------------------------
 log "P6 fleet query over $QUERY_DEVICES devices, SQLite then PostgreSQL"
-"${BENCH[@]}" query --store sqlite --sqlite "$WORK/index.db" --devices $QUERY_DEVICES --out "$RESULTS/p6-sqlite.json" | grep -v '^ \|^{\|^}'
-"${BENCH[@]}" query --store postgres --pg-port "$PG_PORT" --devices $QUERY_DEVICES --out "$RESULTS/p6-postgres.json" | grep -v '^ \|^{\|^}'
+"${BENCH[@]}" query --store sqlite --sqlite "$WORK/index.db" --devices $QUERY_DEVICES --out "$RESULTS/p6-sqlite.json" | show "^(sqlite|postgres|filled|the index)"
+"${BENCH[@]}" query --store postgres --pg-port "$PG_PORT" --devices $QUERY_DEVICES --out "$RESULTS/p6-postgres.json" | show "^(sqlite|postgres|filled|the index)"
 
 # --- the report -----------------------------------------------------------------------------------
 log "writing docs/benchmarks.md"

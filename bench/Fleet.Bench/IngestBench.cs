@@ -77,6 +77,9 @@ internal static class IngestBench
                 result["relayedPerSecond"] = (relay.Received - relayedBefore) / seconds;
             }
 
+            Console.WriteLine(
+                $"{target}: {result["ackedPerSecond"]:N0} msg/s PUBACKed of {result["offeredPerSecond"]:N0} offered, endpoint CPU {result["serverCpuPercent"]:N0} %, generator CPU {result["generatorCpuPercent"]:N0} %" +
+                (relay is null ? string.Empty : $", {result["relayedPerSecond"]:N0} msg/s relayed"));
             if (after.LastError is { } error)
             {
                 result.Notes.Add("last simulator error: " + error);

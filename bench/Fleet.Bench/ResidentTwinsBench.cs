@@ -38,14 +38,35 @@ internal static class ResidentTwinsBench
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var management = grains.GetGrain<IManagementGrain>(0);
 
-        // Warm the call path with a few twins, then take the baseline.
+        // Warm the call path with a few twins, then measure what an activation of nothing costs.
         await ActivateAsync(grains, 0, 100, parallelism, cancellationToken);
+        var empties = args.Int("empty-grains", 50_000);
+        var (emptyBase, _) = Settle();
+        await InProcessSilo.ForEachAsync(0, empties, parallelism, n => grains.GetGrain<IEmptyGrain>("e" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)).Touch(), cancellationToken);
+        var (emptyHeap, _) = Settle();
+        result["emptyGrainBytes"] = (emptyHeap - emptyBase) / (double)empties;
+        Console.WriteLine($"an activation of an empty grain (Orleans' own cost): {result["emptyGrainBytes"]:N0} B");
+
         var (baseHeap, baseRss) = Settle();
         var activated = 100;
-        foreach (var count in steps)
+        var budget = Stopwatch.StartNew();
+        var timeBudget = args.Duration("budget", TimeSpan.FromMinutes(5));
+        foreach (var wanted in steps)
         {
             var clock = Stopwatch.StartNew();
-            await ActivateAsync(grains, activated, count, parallelism, cancellationToken);
+            var count = activated;
+            while (count < wanted && budget.Elapsed < timeBudget)
+            {
+                var next = Math.Min(wanted, count + 20_000);
+                await ActivateAsync(grains, count, next, parallelism, cancellationToken);
+                count = next;
+            }
+
+            if (count < wanted)
+            {
+                result.Notes.Add($"the time budget ({timeBudget.TotalSeconds:N0} s) ran out at {count:N0} of {wanted:N0} twins");
+            }
+
             var seconds = clock.Elapsed.TotalSeconds;
             var activations = await management.GetTotalActivationCount(CancellationToken.None);
             var (heap, rss) = Settle();
@@ -62,6 +83,10 @@ internal static class ResidentTwinsBench
                 $"{count:N0} twins ({activations:N0} activations, {(count - activated) / seconds:N0} activated/s): heap {heap / 1048576.0:N0} MiB, RSS {rss / 1048576.0:N0} MiB → " +
                 $"{(heap - baseHeap) / (double)twins:N0} B heap, {(rss - baseRss) / (double)twins:N0} B RSS per twin");
             activated = count;
+            if (count < wanted)
+            {
+                break;
+            }
         }
 
         result["baseHeapMiB"] = baseHeap / 1048576.0;
