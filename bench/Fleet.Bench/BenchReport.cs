@@ -201,15 +201,18 @@ internal static class BenchReport
             var worst = 0.0;
             foreach (var name in query.Figures.Keys.Where(key => key.EndsWith(".p95", StringComparison.Ordinal)).Select(key => key[..^4]))
             {
-                Section($"| {name} | {N(query[name + ".items"])} | {N(query[name + ".p50"], "F1")} | **{N(query[name + ".p95"], "F1")}** | {N(query[name + ".max"], "F1")} |");
-                worst = Math.Max(worst, query[name + ".p95"]);
+                // The shapes issue 5 sets the target for; the others are shown for comparison.
+                var targeted = name.StartsWith("q=", StringComparison.Ordinal) || name.StartsWith("online", StringComparison.Ordinal)
+                    || name.StartsWith("bbox", StringComparison.Ordinal) || name == "kind+borough+fault";
+                Section($"| {name}{(targeted ? string.Empty : " (no target)")} | {N(query[name + ".items"])} | {N(query[name + ".p50"], "F1")} | **{N(query[name + ".p95"], "F1")}** | {N(query[name + ".max"], "F1")} |");
+                worst = targeted ? Math.Max(worst, query[name + ".p95"]) : worst;
             }
 
             Section();
             Section($"    {query.Command}");
             Section();
             Notes(query, Section);
-            rows.Add($"| P6 fleet query ({(store == "sqlite" ? "SQLite" : "PostgreSQL")}) | p95 ≤ 50 ms | worst p95 {N(worst, "F1")} ms over {N(query["devices"])} devices | {(worst <= 50 ? "met" : "missed")} |");
+            rows.Add($"| P6 fleet query ({(store == "sqlite" ? "SQLite" : "PostgreSQL")}) | p95 ≤ 50 ms | worst p95 of q=, online=false, bbox, kind+borough+fault: {N(worst, "F1")} ms over {N(query["devices"])} devices | {(worst <= 50 ? "met" : "missed")} |");
         }
 
         // P7
@@ -277,7 +280,8 @@ internal static class BenchReport
     {
         static string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
         var cpu = Read("/proc/cpuinfo").Split('\n').FirstOrDefault(line => line.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
-        var memory = Read("/proc/meminfo").Split('\n').FirstOrDefault(line => line.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        var memoryKiB = Read("/proc/meminfo").Split('\n').FirstOrDefault(line => line.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim().Split(' ')[0];
+        var memory = long.TryParse(memoryKiB, CultureInfo.InvariantCulture, out var kib) ? $"{kib / 1048576.0:F1} GiB" : "?";
         var os = Read("/etc/os-release").Split('\n').FirstOrDefault(line => line.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? RuntimeInformation.OSDescription;
         yield return ("date (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
         yield return ("CPU", $"{cpu}, {Environment.ProcessorCount} cores");
