@@ -7,6 +7,7 @@ using Fleet.Silo.Demo;
 using Fleet.Silo.Events;
 using Fleet.Silo.Hosting;
 using Fleet.Silo.Index;
+using Fleet.Silo.Jobs;
 using Fleet.Silo.Mqtt;
 using Fleet.Silo.Ngsi;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,7 @@ public static class FleetApp
         builder.Services.AddFleetIndex();
         builder.Services.AddFleetAlarms();
         builder.Services.AddFleetNgsi();
+        builder.Services.AddFleetJobs();
         builder.Services.AddFleetHealth();
         DemoProvisioner.AddFleetDemo(builder.Services);
 
@@ -51,6 +53,7 @@ public static class FleetApp
         app.MapFleetAlarmsApi();
         app.MapFleetEventsApi();
         app.MapFleetNgsiApi();
+        app.MapJobsApi();
         app.MapFleetApiDocs();
         app.MapMqttGateway();
         app.MapFleetHealth();

@@ -52,6 +52,6 @@ public sealed class CommandEntry
         Transitions = [.. Transitions],
         Result = Result,
         RequestedBy = RequestedBy,
-        JobId = JobId,
+        JobId = JobId is null ? null : Jobs.JobKeys.JobOf(JobId),
     };
 }

@@ -3,6 +3,7 @@ using Fleet.Commands;
 using Fleet.Events;
 using Fleet.Grains.Commands;
 using Fleet.Grains.Gateway;
+using Fleet.Grains.Jobs;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet.Grains.Twins;

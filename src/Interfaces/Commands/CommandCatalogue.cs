@@ -45,18 +45,28 @@ public static class CommandCatalogue
     public static CommandSpec? Find(DeviceKind kind, string? name) =>
         name is not null && Commands[kind].TryGetValue(name, out var spec) ? spec : null;
 
-    /// <summary>Returns null when the command fits the catalogue, otherwise a sentence naming the problem.</summary>
+    /// <summary>Returns null when the command fits the catalogue and this device, otherwise a sentence naming the problem.</summary>
     public static string? Validate(DeviceKind kind, DeviceMetadata metadata, string? name, IReadOnlyDictionary<string, TwinValue> args)
     {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (ValidateShape(kind, name, args) is { } error)
+        {
+            return error;
+        }
+
+        return name == "valve" && !MeterMedia.HasValve(metadata.Medium)
+            ? $"'valve' applies only to water and gas meters; this meter measures {metadata.Medium}."
+            : null;
+    }
+
+    /// <summary>The checks that hold for every device of the kind: the name and the arguments (a bulk job checks these before it starts).</summary>
+    public static string? ValidateShape(DeviceKind kind, string? name, IReadOnlyDictionary<string, TwinValue> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
         var spec = Find(kind, name);
         if (spec is null)
         {
             return $"'{name}' is not a {kind.ToWire()} command; a {kind.ToWire()} understands {string.Join(", ", Commands[kind].Keys)}.";
-        }
-
-        if (spec.Name == "valve" && !MeterMedia.HasValve(metadata.Medium))
-        {
-            return $"'valve' applies only to water and gas meters; this meter measures {metadata.Medium}.";
         }
 
         foreach (var arg in spec.Args)

@@ -27,7 +27,7 @@ public static class StorageExtensions
     public const string PostgreSqlInvariant = "Npgsql";
 
     /// <summary>Every named grain storage Fleet registers. Add a name here to get it on both stores.</summary>
-    internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, PubSubStorageName];
+    internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, PubSubStorageName, Fleet.Grains.Jobs.JobStorage.Name];
 
     /// <summary>DI key of the NpgsqlDataSource that every PostgreSQL provider of the silo shares.</summary>
     internal const string PostgreSqlDataSourceKey = "Fleet.Storage.PostgreSql";

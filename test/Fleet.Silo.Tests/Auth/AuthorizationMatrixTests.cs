@@ -40,6 +40,10 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         ["GET /api/devices/{kind}/{id}/commands"] = FleetPolicies.Read,
         ["GET /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Read,
         ["DELETE /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Maintain,
+        ["POST /api/jobs"] = FleetPolicies.Operate,
+        ["GET /api/jobs"] = FleetPolicies.Read,
+        ["GET /api/jobs/{id}"] = FleetPolicies.Read,
+        ["DELETE /api/jobs/{id}"] = FleetPolicies.Operate,
         ["POST /api/devices"] = FleetPolicies.Admin,
         ["POST /api/devices/{kind}/{id}/secret"] = FleetPolicies.Admin,
         ["DELETE /api/devices/{kind}/{id}"] = FleetPolicies.Admin,
@@ -297,6 +301,14 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
                     return (new(HttpMethod.Get, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
                 case "DELETE /api/devices/{kind}/{id}/commands/{commandId}":
                     return (new(HttpMethod.Delete, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
+                case "POST /api/jobs":
+                    return (Json(HttpMethod.Post, "/api/jobs", JobBody()), true);
+                case "GET /api/jobs":
+                    return (new(HttpMethod.Get, "/api/jobs?limit=5"), true);
+                case "GET /api/jobs/{id}":
+                    return (new(HttpMethod.Get, $"/api/jobs/{await NewJobIdAsync()}"), true);
+                case "DELETE /api/jobs/{id}":
+                    return (new(HttpMethod.Delete, $"/api/jobs/{await NewJobIdAsync()}"), true);
                 case "POST /api/devices":
                     return (Json(HttpMethod.Post, "/api/devices", LampBody(NewId("DU-L"))), true);
                 case "POST /api/devices/{kind}/{id}/secret":
@@ -343,6 +355,15 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         private async Task<string> NewCommandIdAsync()
         {
             using var response = await _host.Http.PostAsJsonAsync($"/api/devices/lamp/{_lamp}/commands", new { name = "blink", args = new { seconds = 5 } });
+            return (await ReadJsonAsync(response))["id"]!.GetValue<string>();
+        }
+
+        /// <summary>A slow job over the scenario's lamp, still running when it is read or cancelled.</summary>
+        private object JobBody() => new { target = new { kind = "lamp", ids = new[] { _lamp } }, command = new { name = "blink", args = new { seconds = 5 } }, ratePerSecond = 1 };
+
+        private async Task<string> NewJobIdAsync()
+        {
+            using var response = await _host.Http.PostAsJsonAsync("/api/jobs", JobBody());
             return (await ReadJsonAsync(response))["id"]!.GetValue<string>();
         }
 
