@@ -92,11 +92,22 @@ internal static class CommandsBench
             for (; sent < due; sent++)
             {
                 var device = devices[(int)(sent % devices.Count)];
+                var level = (int)(sent % 100);
                 inFlight.Add(Task.Run(
                     async () =>
                     {
                         var started = Stopwatch.GetTimestamp();
-                        if (await requester.SendAsync(device, (int)(sent % 100), cancellationToken))
+                        bool succeeded;
+                        try
+                        {
+                            succeeded = await requester.SendAsync(device, level, cancellationToken);
+                        }
+                        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException)
+                        {
+                            succeeded = false; // timed out or refused: a failed round trip, not a failed benchmark
+                        }
+
+                        if (succeeded)
                         {
                             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                         }
