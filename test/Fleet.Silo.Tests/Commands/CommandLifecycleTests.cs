@@ -188,6 +188,43 @@ public sealed class CommandLifecycleTests(MqttHostFixture fixture)
         Assert.Equal("queued", body.State());
     }
 
+    [Fact]
+    public async Task EveryTransitionIsALiveCommandChangedEvent()
+    {
+        var (id, secret) = await Mqtt.Devices.ProvisionAsync(Http);
+        await using var events = await Events.SseClient.OpenAsync(Http, $"/api/events?device={id}&types=commandChanged");
+        await using var device = await ConnectAsync(id, secret);
+
+        var command = await SendAsync(Http, "lamp", id, """{"name": "dim", "args": {"level": 15}}""");
+        await device.WaitForAsync(r => r.Topic.EndsWith(command.Id(), StringComparison.Ordinal), "the dim command");
+        await device.PublishAsync($"commands/{command.Id()}/result", """{"status": "succeeded"}""");
+
+        foreach (var state in new[] { "queued", "sent", "succeeded" })
+        {
+            var record = await events.WaitForAsync(r => r.Data is not null && (string?)r.Json["command"]?["state"] == state, $"a commandChanged event for {state}");
+            Assert.Equal(command.Id(), record.Json["command"]!["commandId"]!.GetValue<string>());
+            Assert.Equal("dim", record.Json["command"]!["name"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAKeyACommandIs401AndTheRoleDecidesWhichCommandsAKeyMaySend()
+    {
+        var (id, _) = await Mqtt.Devices.ProvisionAsync(Http);
+        using var anonymous = new HttpClient { BaseAddress = Http.BaseAddress };
+        var integration = await fixture.Host.ClientWithRoleAsync("integration");
+        var maintenance = await fixture.Host.ClientWithRoleAsync("maintenance");
+        const string Blink = """{"name": "blink", "args": {"seconds": 5}}""";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(anonymous, "lamp", id, Blink)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(integration, "lamp", id, Blink)).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(maintenance, "lamp", id, Blink)).Status);
+        var (status, body) = await PostAsync(maintenance, "lamp", id, """{"name": "dim", "args": {"level": 40}}""");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("operator", body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single(await ListAsync(Http, "lamp", id));
+    }
+
     private Task<TestDevice> ConnectAsync(string id, string secret, string kind = "lamp") => ConnectAndSubscribeAsync(fixture.MqttPort, kind, id, secret);
 
     internal static async Task<TestDevice> ConnectAndSubscribeAsync(int port, string kind, string id, string secret)
