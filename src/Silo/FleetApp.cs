@@ -3,6 +3,7 @@ using Fleet.Silo.Api;
 using Fleet.Silo.ApiDocs;
 using Fleet.Silo.Audit;
 using Fleet.Silo.Auth;
+using Fleet.Silo.Dashboard;
 using Fleet.Silo.Demo;
 using Fleet.Silo.Events;
 using Fleet.Silo.Hosting;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fleet.Silo;
 
-/// <summary>Builds the Fleet host: the Orleans silo with its HTTP API and MQTT device gateway (and, from later issues, the dashboard).</summary>
+/// <summary>Builds the Fleet host: the Orleans silo with its HTTP API and MQTT device gateway and the dashboard.</summary>
 public static class FleetApp
 {
     public static WebApplication Build(string[] args)
@@ -38,6 +39,7 @@ public static class FleetApp
         builder.AddFleetSilo(options);
         builder.AddFleetEvents();
         builder.AddMqttGateway();
+        builder.AddFleetDashboard();
         builder.Services.AddFleetApi();
         builder.Services.AddFleetAuth();
         builder.Services.AddFleetAudit();
@@ -51,6 +53,7 @@ public static class FleetApp
 
         var app = builder.Build();
         app.MapFleetApi();
+        app.MapFleetDashboard();
         app.MapFleetIndexApi();
         app.MapFleetAlarmsApi();
         app.MapFleetEventsApi();

@@ -205,6 +205,30 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task AnswersACommandResentAfterAReconnectFromMemoryWithoutDoingItTwice()
+    {
+        // Fleet re-sends a command whose result it missed, possibly on the device's next connection.
+        await using var broker = await TestBroker.StartAsync(Lamp);
+        await using var running = new RunningDevice(Lamp, RunningDevice.Options(broker.Endpoint));
+        await WaitUntilSubscribedAsync(broker, Lamp);
+        await broker.SendAsync("fleet/lamp/DU-L-000042/commands/c-8", """{"name": "dim", "args": {"level": 30}}""");
+        await Eventually.True(() => broker.UplinksOn(Result(Lamp, "c-8")).Count == 1, "the first result");
+
+        await broker.DropAsync(Lamp.UserName);
+        await Eventually.True(() => broker.Connections.Count >= 2 && broker.Subscriptions(Lamp.UserName, "fleet/lamp/DU-L-000042/commands/+") >= 2, "the device to come back");
+        await broker.SendAsync("fleet/lamp/DU-L-000042/commands/c-9", """{"name": "dim", "args": {"level": 60}}""");
+        await Eventually.True(() => broker.UplinksOn(Result(Lamp, "c-9")).Count == 1, "the new command's result");
+        await broker.SendAsync("fleet/lamp/DU-L-000042/commands/c-8", """{"name": "dim", "args": {"level": 30}}""");
+
+        await Eventually.True(() => broker.UplinksOn(Result(Lamp, "c-8")).Count == 2, "the repeated result");
+        var results = broker.UplinksOn(Result(Lamp, "c-8"));
+        Assert.Equal(results[0].Payload, results[1].Payload);
+        Assert.Equal(60.0, running.Device.Inspect(model => ((Behaviour.LampModel)model).Level));
+        Assert.Equal(1, running.Device.Stats.Snapshot(DateTimeOffset.UtcNow).CommandDuplicates);
+        AssertStrictlyIncreasing(Reports(broker).Select(u => u.Seq));
+    }
+
+    [Fact]
     public async Task AppliesDesiredLevelAndReportsIt()
     {
         await using var broker = await TestBroker.StartAsync(Lamp);

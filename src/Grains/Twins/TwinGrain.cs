@@ -63,9 +63,20 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             await WriteNowAsync();
             Notify(TwinChangeKinds.Faults, faultsBefore);
         }
-        else if (wentOffline)
+        else
         {
-            MarkDirty();
+            if (wentOffline)
+            {
+                MarkDirty();
+            }
+
+            // The read side (alarms, index) learns of changes from memory queues that a crashed
+            // silo took with it; a twin that comes back with faults announces them again. Raising
+            // an alarm that is already open changes nothing.
+            if (State.Provisioned && State.Faults.Count > 0)
+            {
+                Notify(TwinChangeKinds.Faults, faultsBefore: []);
+            }
         }
 
         ScheduleCheck();
@@ -438,7 +449,14 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         {
             await WriteNowAsync();
         }
-        catch (Exception exception) when (exception is not InconsistentStateException)
+        catch (InconsistentStateException exception)
+        {
+            // Another activation wrote meanwhile (a failover): this one's state is stale, so it
+            // goes, and the next call loads the stored state.
+            LogCoalescedWriteConflict(exception, _kind, Id);
+            DeactivateOnIdle();
+        }
+        catch (Exception exception)
         {
             // Stay dirty and try again after the next delay; deactivation also writes.
             _dirty = true;
@@ -511,6 +529,9 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calling gateway {Gateway} for {Kind} {DeviceId} failed")]
     private partial void LogGatewayCallFailed(Exception exception, string kind, string deviceId, string gateway);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The coalesced state of {Kind} {DeviceId} lost to a newer write; this activation ends")]
+    private partial void LogCoalescedWriteConflict(Exception exception, string kind, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the coalesced state of {Kind} {DeviceId} failed; will retry")]
     private partial void LogCoalescedWriteFailed(Exception exception, string kind, string deviceId);

@@ -73,6 +73,10 @@ public static class AuditActions
     public const string KeyCreate = "key.create";
     public const string KeyRevoke = "key.revoke";
 
+    /// <summary>A browser signed in (POST /api/session) or out (DELETE /api/session) with a key.</summary>
+    public const string SessionStart = "session.start";
+    public const string SessionEnd = "session.end";
+
     public const string IndexRebuild = "index.rebuild";
 }
 

@@ -8,7 +8,9 @@ namespace Fleet.Silo.Auth;
 public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
-/// The "ApiKey" authentication scheme: a key in <c>X-Api-Key</c> or <c>Authorization: ApiKey &lt;key&gt;</c>.
+/// The "ApiKey" authentication scheme: a key in <c>X-Api-Key</c> or <c>Authorization: ApiKey &lt;key&gt;</c>;
+/// for GET and HEAD only, also the browser session cookie that <c>POST /api/session</c> sets
+/// (<see cref="Dashboard.SessionCookie"/>) — a cookie can read and follow, never change anything.
 /// No key → the request is anonymous (the endpoint's policy then challenges: 401 with
 /// <c>WWW-Authenticate: ApiKey</c>); an unknown, revoked or expired key → 401; every answer is ProblemDetails.
 /// </summary>
@@ -33,6 +35,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail(malformed);
         }
 
+        key ??= Dashboard.SessionCookie.Read(Request);
         if (key is null)
         {
             return AuthenticateResult.NoResult();

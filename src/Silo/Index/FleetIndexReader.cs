@@ -20,6 +20,18 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
         "d.lamp_on, d.lamp_level, d.lamp_power_w, d.parking_state, d.wifi_up, d.wifi_clients, " +
         "d.meter_medium, d.meter_register, d.meter_consumption, d.version, d.updated_at";
 
+    /// <summary>
+    /// q= and bbox can each be answered two ways. With few candidates (at most this many) the
+    /// devices come from the filter's own index and only they are read and sorted; with more, the
+    /// page is read in sort order and the filter checked row by row, which finds a page after about
+    /// limit × devices / this many rows. A count of at most this many + 1 candidates decides, so a
+    /// page costs a bounded number of rows however common or rare the text or the area is.
+    /// </summary>
+    internal const int NarrowCandidates = 2000;
+
+    private const string AreaCandidatesSql =
+        "SELECT p.kind, p.id FROM fleet_devices p WHERE p.lon >= @minLon AND p.lon <= @maxLon AND p.lat >= @minLat AND p.lat <= @maxLat";
+
     public async Task<DeviceQueryResult> QueryDevicesAsync(DeviceQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -75,17 +87,35 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
 
                 if (valid.Text is { } search)
                 {
-                    Filter("d.search LIKE @search ESCAPE '\\'", ("search", "%" + EscapeLike(search.ToLowerInvariant()) + "%"));
+                    var lowered = search.ToLowerInvariant();
+                    if (TextCandidates(lowered) is { } candidates
+                        && await IsNarrowAsync(connection, candidates.Sql, [candidates.Parameter], cancellationToken))
+                    {
+                        Filter($"(d.kind, d.id) IN ({candidates.Sql})", candidates.Parameter);
+                    }
+                    else
+                    {
+                        Filter("d.search LIKE @search ESCAPE '\\'", ("search", "%" + EscapeLike(lowered) + "%"));
+                    }
                 }
 
                 if (valid.Area is { } area)
                 {
-                    Filter(
-                        "d.lon >= @minLon AND d.lon <= @maxLon AND d.lat >= @minLat AND d.lat <= @maxLat",
-                        ("minLon", area.MinLon),
-                        ("maxLon", area.MaxLon),
-                        ("minLat", area.MinLat),
-                        ("maxLat", area.MaxLat));
+                    (string, object)[] box = [("minLon", area.MinLon), ("maxLon", area.MaxLon), ("minLat", area.MinLat), ("maxLat", area.MaxLat)];
+                    if (await IsNarrowAsync(connection, AreaCandidatesSql, box, cancellationToken))
+                    {
+                        Filter($"(d.kind, d.id) IN ({AreaCandidatesSql})", box);
+                    }
+                    else
+                    {
+                        // Unary + keeps SQLite off the position index, so the page is read in sort order;
+                        // PostgreSQL's planner judges that itself from its statistics (and would misjudge +lon).
+                        Filter(
+                            database is SqliteFleetDatabase
+                                ? "+d.lon >= @minLon AND +d.lon <= @maxLon AND +d.lat >= @minLat AND +d.lat <= @maxLat"
+                                : "d.lon >= @minLon AND d.lon <= @maxLon AND d.lat >= @minLat AND d.lat <= @maxLat",
+                            box);
+                    }
                 }
 
                 string order;
@@ -369,6 +399,40 @@ internal sealed class FleetIndexReader(FleetDatabase database, TimeProvider time
         reader.IsDBNull(ordinal) ? 0 : Convert.ToDouble(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static DateTimeOffset StartOfMinute(DateTimeOffset value) => new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+
+    /// <summary>
+    /// The devices whose search text contains <paramref name="text"/>, found through the engine's
+    /// trigram index (SQLite: the FTS5 table of sqlite-0005; PostgreSQL: pg_trgm); null when the
+    /// index cannot help: under three characters, or LIKE wildcards in the text.
+    /// </summary>
+    private (string Sql, (string, object) Parameter)? TextCandidates(string text)
+    {
+        if (text.Length < 3 || text.AsSpan().IndexOfAny('%', '_', '\\') >= 0)
+        {
+            return null;
+        }
+
+        // A trigram phrase is "contains" in FTS5, answered from the index's positions alone.
+        return database is SqliteFleetDatabase
+            ? ("SELECT k.kind, k.id FROM fleet_device_search s JOIN fleet_device_search_keys k ON k.rid = s.rowid WHERE fleet_device_search MATCH @searchText",
+               ("searchText", "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""))
+            : ("SELECT s.kind, s.id FROM fleet_devices s WHERE s.search LIKE @searchText", ("searchText", "%" + text + "%"));
+    }
+
+    private static async Task<bool> IsNarrowAsync(DbConnection connection, string candidatesSql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var probe = connection.CreateCommand();
+        await using (probe)
+        {
+            probe.CommandText = string.Create(CultureInfo.InvariantCulture, $"SELECT COUNT(*) FROM ({candidatesSql} LIMIT {NarrowCandidates + 1}) c");
+            foreach (var (name, value) in parameters)
+            {
+                FleetDatabase.AddParameter(probe, name, value);
+            }
+
+            return Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) <= NarrowCandidates;
+        }
+    }
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);

@@ -54,7 +54,8 @@ internal sealed class FleetIndexStore(FleetDatabase database)
         "ON CONFLICT (minute, borough, medium) DO UPDATE SET amount = fleet_consumption_minutes.amount + excluded.amount";
 
     /// <summary>
-    /// Applies the changes in one transaction (on SQLite, one turn of the write lane): upserts that
+    /// Applies the changes in one transaction (on SQLite, one turn of the write lane, ahead of waiting
+    /// grain-state writes, so the index keeps its 2 s promise through a burst): upserts that
     /// are newer than the row, removals that are newer than it, and meter steps not yet recorded.
     /// Returns how many devices changed.
     /// </summary>
@@ -131,6 +132,7 @@ internal sealed class FleetIndexStore(FleetDatabase database)
                 await follow.ExecuteAsync(cancellationToken);
                 return applied;
             },
+            WritePriority.First,
             cancellationToken);
     }
 

@@ -35,7 +35,14 @@ public abstract class FleetDatabase
     /// Runs <paramref name="write"/> in a transaction and commits it. On SQLite the whole thing waits
     /// its turn in the file's <see cref="WriteLane"/>, which grain storage shares; keep it short.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync(write, WritePriority.Normal, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, CancellationToken)"/> with a place in the
+    /// write lane: <see cref="WritePriority.First"/> goes ahead of waiting grain-state writes (the fleet index's batches).
+    /// </summary>
+    internal async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> write, WritePriority priority, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         await SchemaApplied.WaitAsync(cancellationToken);
@@ -54,6 +61,7 @@ public abstract class FleetDatabase
                     }
                 }
             },
+            priority,
             cancellationToken);
         return result;
     }
@@ -86,7 +94,7 @@ public abstract class FleetDatabase
 
     private protected abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    private protected abstract Task InWriteLaneAsync(Func<Task> write, CancellationToken cancellationToken);
+    private protected abstract Task InWriteLaneAsync(Func<Task> write, WritePriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>The embedded store: one SQLite file, times as Unix microseconds, writes through its lane.</summary>
@@ -115,8 +123,8 @@ internal sealed class SqliteFleetDatabase(string fullPath) : FleetDatabase
     private protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
-    private protected override Task InWriteLaneAsync(Func<Task> write, CancellationToken cancellationToken) =>
-        _lane.RunAsync(write, cancellationToken);
+    private protected override Task InWriteLaneAsync(Func<Task> write, WritePriority priority, CancellationToken cancellationToken) =>
+        _lane.RunAsync(write, priority, cancellationToken);
 }
 
 /// <summary>The cluster store: PostgreSQL through the silo's shared data source, times as timestamptz.</summary>
@@ -135,5 +143,5 @@ internal sealed class PostgreSqlFleetDatabase(NpgsqlDataSource dataSource) : Fle
     private protected override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(cancellationToken);
 
-    private protected override Task InWriteLaneAsync(Func<Task> write, CancellationToken cancellationToken) => write();
+    private protected override Task InWriteLaneAsync(Func<Task> write, WritePriority priority, CancellationToken cancellationToken) => write();
 }

@@ -13,7 +13,7 @@ namespace Fleet.Silo.Storage;
 public static class SchemaInstaller
 {
     /// <summary>The version the last of <see cref="SqliteScripts"/> writes to PRAGMA user_version.</summary>
-    public const int SqliteSchemaVersion = 4;
+    public const int SqliteSchemaVersion = 5;
 
     /// <summary>
     /// SQLite scripts in order. Each is idempotent and runs on every start, in its own transaction;
@@ -24,6 +24,7 @@ public static class SchemaInstaller
         "sqlite.sql",
         "sqlite-0003-index.sql",
         "sqlite-0004-alarms.sql",
+        "sqlite-0005-query-shapes.sql",
     ];
 
     /// <summary>
@@ -36,6 +37,7 @@ public static class SchemaInstaller
         (2, "postgresql-0002-keys-audit.sql", "API keys, audit log"),
         (3, "postgresql-0003-index.sql", "fleet index"),
         (4, "postgresql-0004-alarms.sql", "alarms"),
+        (5, "postgresql-0005-query-shapes.sql", "fleet query indexes: online order, trigram search"),
     ];
 
     /// <summary>pg_advisory_xact_lock key shared by every Fleet silo: "FleetSQL" in ASCII.</summary>

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Fleet.Benchmarks.PayloadParsingBenchmarks).Assembly).Run(args);
