@@ -476,7 +476,10 @@ public sealed class SimulatedDevice : IDisposable
             (result, effect) = Execute(command);
         }
 
+        // Counted when carried out, not when the result gets through: a result lost with the
+        // connection is answered again from memory when Fleet re-sends the command.
         Remember(commandId, result);
+        _stats.CommandCarriedOut(result.Status);
         switch (effect)
         {
             case CommandEffect.ReportState:
@@ -532,10 +535,9 @@ public sealed class SimulatedDevice : IDisposable
         try
         {
             var client = Volatile.Read(ref _client);
-            if (client is not null && client.IsConnected
-                && await SendAsync(client, _topics.Result(commandId), result.ToPayload(), MqttQualityOfServiceLevel.AtLeastOnce, telemetry: false, cancellationToken))
+            if (client is not null && client.IsConnected)
             {
-                _stats.CommandAnswered(result.Status);
+                await SendAsync(client, _topics.Result(commandId), result.ToPayload(), MqttQualityOfServiceLevel.AtLeastOnce, telemetry: false, cancellationToken);
             }
         }
         finally

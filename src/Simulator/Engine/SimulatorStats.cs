@@ -63,7 +63,8 @@ public sealed class SimulatorStats
 
     internal void CommandReceived() => Interlocked.Increment(ref _commandsReceived);
 
-    internal void CommandAnswered(string status)
+    /// <summary>A command the device carried out (or refused), counted once however often its result is sent.</summary>
+    internal void CommandCarriedOut(string status)
     {
         switch (status)
         {
