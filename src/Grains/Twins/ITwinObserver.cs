@@ -42,3 +42,14 @@ public interface ITwinObserver
 {
     void OnTwinChanged(TwinChanged change);
 }
+
+/// <summary>
+/// Told of a twin's fault changes (raised or cleared) after they are stored and before the twin
+/// answers its caller (for a device: before its PUBACK), and awaited — so a fault the device was
+/// told is accepted cannot be lost with a silo's memory queues. Fault changes are rare; keep the
+/// work to one short write. A failure is logged and left to the queued path and the reconcile.
+/// </summary>
+public interface IFaultObserver
+{
+    Task OnFaultsChangedAsync(TwinChanged change);
+}

@@ -31,6 +31,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     private IGrainTimer? _checkTimer;
     private bool _dirty;
     private ITwinObserver[] _observers = [];
+    private IFaultObserver[] _faultObservers = [];
     private IClusterMembershipService? _membership;
     private SiloAddress? _localSilo;
 
@@ -55,13 +56,14 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         // A twin stored as online whose gateway silo has left (crash, whole-cluster restart) would
         // otherwise stay online forever: no disconnect will ever come from that silo.
         _observers = ServiceProvider.GetServices<ITwinObserver>().ToArray();
+        _faultObservers = ServiceProvider.GetServices<IFaultObserver>().ToArray();
         _commandOptions = ServiceProvider.GetService<IOptions<CommandOptions>>()?.Value ?? _commandOptions;
         var faultsBefore = State.Faults.ToArray();
         var wentOffline = ForgetVanishedGateway();
         if (_engine.Reevaluate(State, Now))
         {
             await WriteNowAsync();
-            Notify(TwinChangeKinds.Faults, faultsBefore);
+            await TellFaultsAsync(Notify(TwinChangeKinds.Faults, faultsBefore));
         }
         else
         {
@@ -75,7 +77,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             // an alarm that is already open changes nothing.
             if (State.Provisioned && State.Faults.Count > 0)
             {
-                Notify(TwinChangeKinds.Faults, faultsBefore: []);
+                await TellFaultsAsync(Notify(TwinChangeKinds.Faults, faultsBefore: []));
             }
         }
 
@@ -207,7 +209,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         await SaveAsync(change);
         if (result.Outcome == ReportOutcome.Applied)
         {
-            Notify(change == TwinChange.Durable ? TwinChangeKinds.Reported | TwinChangeKinds.Faults : TwinChangeKinds.Reported, faultsBefore);
+            await TellFaultsAsync(Notify(change == TwinChange.Durable ? TwinChangeKinds.Reported | TwinChangeKinds.Faults : TwinChangeKinds.Reported, faultsBefore));
         }
 
         if (result.Outcome == ReportOutcome.Rejected)
@@ -386,11 +388,11 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     }
 
     /// <summary>Tells the read side (index, alarms, live events) what just changed; never blocks.</summary>
-    private void Notify(TwinChangeKinds what, IReadOnlyList<Fault>? faultsBefore = null, TwinDocument? document = null, CommandStateChange? command = null)
+    private TwinChanged? Notify(TwinChangeKinds what, IReadOnlyList<Fault>? faultsBefore = null, TwinDocument? document = null, CommandStateChange? command = null)
     {
-        if (_observers.Length == 0)
+        if (_observers.Length == 0 && _faultObservers.Length == 0)
         {
-            return;
+            return null;
         }
 
         var twin = document ?? _engine.ToDocument(State, Id);
@@ -405,6 +407,29 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
             try
             {
                 observer.OnTwinChanged(change);
+            }
+            catch (Exception exception)
+            {
+                LogObserverFailed(exception, _kind, Id, observer.GetType().Name);
+            }
+        }
+
+        return change;
+    }
+
+    /// <summary>Hands stored fault changes to the fault observers and waits for them (see <see cref="IFaultObserver"/>).</summary>
+    private async Task TellFaultsAsync(TwinChanged? change)
+    {
+        if (change is null || (change.Raised.IsDefaultOrEmpty && change.Cleared.IsDefaultOrEmpty))
+        {
+            return;
+        }
+
+        foreach (var observer in _faultObservers)
+        {
+            try
+            {
+                await observer.OnFaultsChangedAsync(change);
             }
             catch (Exception exception)
             {
@@ -490,7 +515,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         if (_engine.Reevaluate(State, Now))
         {
             await WriteNowAsync();
-            Notify(TwinChangeKinds.Faults, faultsBefore);
+            await TellFaultsAsync(Notify(TwinChangeKinds.Faults, faultsBefore));
         }
     }
 

@@ -16,7 +16,7 @@ namespace Fleet.Silo.Alarms;
 /// committed. The reconcile and the offline sweep go through the same queue, so one device's
 /// changes are applied in order.
 /// </summary>
-internal sealed partial class AlarmWriter : BackgroundService, ITwinObserver
+internal sealed partial class AlarmWriter : BackgroundService, ITwinObserver, IFaultObserver
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
@@ -56,7 +56,9 @@ internal sealed partial class AlarmWriter : BackgroundService, ITwinObserver
             return;
         }
 
-        Enqueue(new ChangeWork(change));
+        // Raised and cleared faults reach the store through OnFaultsChangedAsync, before the twin
+        // answers; applied again from here, late, they could reopen an alarm cleared meanwhile.
+        Enqueue(new ChangeWork(change.What.HasFlag(TwinChangeKinds.Decommissioned) ? change : change with { Raised = [], Cleared = [] }));
     }
 
     /// <summary>Queues work from the sweep or the reconcile; false when the queue is full.</summary>
@@ -81,6 +83,16 @@ internal sealed partial class AlarmWriter : BackgroundService, ITwinObserver
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _queue.Writer.WriteAsync(new FlushWork(done), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Raises and clears a twin's alarms at once, before the twin answers (see <see cref="IFaultObserver"/>);
+    /// the same change arriving again through the queue then changes nothing.
+    /// </summary>
+    public async Task OnFaultsChangedAsync(TwinChanged change)
+    {
+        var transitions = await _store.WriteAsync(session => ApplyChangeAsync(session, change), CancellationToken.None);
+        Publish(transitions);
     }
 
     /// <summary>Acknowledges an alarm (not queued: the caller waits for the answer) and publishes the event.</summary>

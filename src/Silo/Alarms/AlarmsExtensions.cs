@@ -21,6 +21,7 @@ public static class AlarmsExtensions
         services.AddSingleton<AlarmStore>();
         services.AddSingleton<AlarmWriter>();
         services.AddSingleton<ITwinObserver>(sp => sp.GetRequiredService<AlarmWriter>());
+        services.AddSingleton<IFaultObserver>(sp => sp.GetRequiredService<AlarmWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<AlarmWriter>());
         services.AddSingleton<OfflineSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OfflineSweeper>());
