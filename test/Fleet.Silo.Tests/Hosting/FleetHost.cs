@@ -145,10 +145,27 @@ public sealed class FleetHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A loopback port that is free now, taken below Linux's ephemeral range (32768–60999): a port
+    /// the OS handed out would be handed out again to an outgoing connection before the host binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var start = Random.Shared.Next(20_000, 32_000);
+        for (var port = start; port < 32_700; port++)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port between {start} and 32700.");
     }
 }
