@@ -165,7 +165,17 @@ public sealed class DashboardTests(BrowserFixture fixture)
         await Expect(page.Locator(".page[data-page=device]")).ToHaveAttributeAsync("data-loaded", "true");
         await Expect(page.Locator("#device-twin tr[data-field=powerW]")).ToBeVisibleAsync();
         await Expect(page.Locator("#device-history svg.chart")).ToBeVisibleAsync();
-        await Expect(page.Locator("#device-command-buttons form[data-command=blink]")).ToBeVisibleAsync();
+
+        // An admin gets a form for every lamp command of the silo's catalogue, its inputs bounded as the catalogue says.
+        var lampCommands = (await Host.Http.GetFromJsonAsync<JsonNode>("/api/commands/catalogue"))!["kinds"]!["lamp"]!.AsArray();
+        await Expect(page.Locator("#device-command-buttons form")).ToHaveCountAsync(lampCommands.Count);
+        foreach (var command in lampCommands)
+        {
+            await Expect(page.Locator($"#device-command-buttons form[data-command={command!["name"]!.GetValue<string>()}]")).ToBeVisibleAsync();
+        }
+
+        await Expect(page.Locator("form[data-command=dim] input[name=level]")).ToHaveAttributeAsync("max", "100");
+        await Expect(page.Locator("form[data-command=blink] input[name=seconds]")).ToHaveAttributeAsync("min", "1");
         await BrowserFixture.ScreenshotAsync(page, "device");
 
         errors.AssertNone();

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fleet.Silo.Api;
 
-/// <summary>Device commands: /api/devices/{kind}/{id}/commands (docs/commands.md).</summary>
+/// <summary>Device commands: /api/devices/{kind}/{id}/commands, and the catalogue they come from at /api/commands/catalogue (docs/commands.md).</summary>
 public static class CommandsApi
 {
     /// <summary>The longest <c>?wait=</c> (Fleet:Commands:MaxWait caps it again inside the twin).</summary>
@@ -16,6 +16,12 @@ public static class CommandsApi
 
     public static RouteGroupBuilder MapCommandsApi(this IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/api/commands/catalogue", GetCatalogue)
+            .WithTags("Commands")
+            .WithName("GetCommandCatalogue")
+            .WithSummary("The command catalogue: per device kind, each command's name, what it does, its arguments with their types and limits, and the roles that may send it.")
+            .RequireAuthorization(FleetPolicies.Read);
+
         var group = routes.MapGroup("/api/devices/{kind}/{id}/commands").WithTags("Commands");
 
         group.MapPost("/", SendCommand)
@@ -54,6 +60,8 @@ public static class CommandsApi
 
         return group;
     }
+
+    public static Ok<CatalogueView> GetCatalogue() => TypedResults.Ok(CatalogueView.Current);
 
     public static async Task<Results<Ok<DeviceCommand>, Accepted<DeviceCommand>, ProblemHttpResult>> SendCommand(
         string kind, string id, CommandBody body, string? wait, HttpContext http, IGrainFactory grains)

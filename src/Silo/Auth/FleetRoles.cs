@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
+using Fleet.Commands;
+using Fleet.Devices;
 
 namespace Fleet.Silo.Auth;
 
@@ -43,7 +45,11 @@ public static class FleetPolicies
     public const string Admin = "fleet.admin";
 
     /// <summary>The commands a <see cref="FleetRoles.Maintenance"/> key may send; every other command needs <see cref="Operate"/>.</summary>
-    public static IReadOnlySet<string> MaintenanceCommands { get; } = FrozenSet.Create(StringComparer.Ordinal, "blink");
+    public static IReadOnlySet<string> MaintenanceCommands { get; } = DeviceKinds.All
+        .SelectMany(kind => CommandCatalogue.For(kind).Values)
+        .Where(spec => spec.MaintenanceMay)
+        .Select(spec => spec.Name)
+        .ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Policy → the roles it admits.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Roles { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
@@ -53,6 +59,13 @@ public static class FleetPolicies
         [Operate] = [FleetRoles.Operator, FleetRoles.Admin],
         [Admin] = [FleetRoles.Admin],
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>A policy's name without the <c>fleet.</c> prefix, as <c>GET /api/me</c> and the command catalogue show it.</summary>
+    public static string ShortName(string policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.StartsWith("fleet.", StringComparison.Ordinal) ? policy["fleet.".Length..] : policy;
+    }
 
     /// <summary>True when a key of <paramref name="role"/> passes <paramref name="policy"/>.</summary>
     public static bool Admits(string policy, string? role) =>

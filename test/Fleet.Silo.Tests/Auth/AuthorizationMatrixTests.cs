@@ -40,6 +40,7 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
         ["GET /api/devices/{kind}/{id}/commands"] = FleetPolicies.Read,
         ["GET /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Read,
         ["DELETE /api/devices/{kind}/{id}/commands/{commandId}"] = FleetPolicies.Maintain,
+        ["GET /api/commands/catalogue"] = FleetPolicies.Read,
         ["POST /api/jobs"] = FleetPolicies.Operate,
         ["GET /api/jobs"] = FleetPolicies.Read,
         ["GET /api/jobs/{id}"] = FleetPolicies.Read,
@@ -331,6 +332,8 @@ public sealed partial class AuthorizationMatrixTests(HostFixture fixture)
                     return (new(HttpMethod.Get, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
                 case "DELETE /api/devices/{kind}/{id}/commands/{commandId}":
                     return (new(HttpMethod.Delete, $"/api/devices/lamp/{_lamp}/commands/{await NewCommandIdAsync()}"), true);
+                case "GET /api/commands/catalogue":
+                    return (new(HttpMethod.Get, "/api/commands/catalogue"), true);
                 case "POST /api/jobs":
                     return (Json(HttpMethod.Post, "/api/jobs", JobBody()), true);
                 case "GET /api/jobs":

@@ -1,43 +1,70 @@
-// The command catalogue as the UI offers it: a mirror of src/Interfaces/Commands/CommandCatalogue.cs
-// (names, arguments, their input types and defaults). The silo checks every command against the
-// real catalogue and the caller's role; this only decides which buttons to show.
-export const CATALOGUE = {
-  lamp: [
-    { name: 'blink', label: 'Blink', maintenance: true, args: [{ name: 'seconds', type: 'number', min: 1, max: 600, value: 30 }] },
-    { name: 'switch', label: 'Switch', args: [{ name: 'on', type: 'checkbox', value: true }] },
-    { name: 'dim', label: 'Dim', args: [{ name: 'level', type: 'number', min: 0, max: 100, value: 50 }] },
-  ],
-  parking: [
-    { name: 'reserve', label: 'Reserve', args: [{ name: 'until', type: 'datetime-local' }] },
-    { name: 'release', label: 'Release', args: [] },
-    { name: 'close', label: 'Close', args: [] },
-    { name: 'open', label: 'Open', args: [] },
-  ],
-  wifi: [
-    { name: 'reboot', label: 'Reboot', args: [] },
-    { name: 'enableSsid', label: 'Enable SSID', args: [{ name: 'ssid', type: 'text', maxlength: 32 }] },
-    { name: 'disableSsid', label: 'Disable SSID', args: [{ name: 'ssid', type: 'text', maxlength: 32 }] },
-    { name: 'setChannel', label: 'Set channel', args: [{ name: 'channel', type: 'number', min: 1, max: 196, value: 6 }] },
-  ],
-  meter: [
-    { name: 'readNow', label: 'Read now', args: [] },
-    { name: 'valve', label: 'Valve', args: [{ name: 'open', type: 'checkbox', value: true }] },
-    { name: 'setInterval', label: 'Set interval', args: [{ name: 'seconds', type: 'number', min: 60, max: 86400, value: 900 }] },
-  ],
-};
+// The command catalogue as the silo serves it (GET /api/commands/catalogue, built from
+// src/Interfaces/Commands/CommandCatalogue): names, what they do, their arguments with types and
+// limits, and which policy sending each needs. Read once per browser session. The silo checks every
+// command against the catalogue and the caller's role again; this only decides which forms to show.
+import { api } from './api.js';
 
-/** The commands of a kind the signed-in caller may send: blink for maintenance, all for operators and admins. */
-export const allowedCommands = (kind, may) =>
-  (CATALOGUE[kind] ?? []).filter(c => may.operate || (c.maintenance && may.maintain));
+const STORED = 'fleet.catalogue';
+
+// What a form starts with where the catalogue only gives a range (presentation only: an entry
+// whose command or argument is gone is simply never used).
+const SUGGESTED = { 'lamp.blink.seconds': 30, 'lamp.dim.level': 50, 'lamp.switch.on': true, 'meter.valve.open': true, 'wifi.setChannel.channel': 6, 'meter.setInterval.seconds': 900 };
+
+const INPUT = { bool: 'checkbox', number: 'number', integer: 'number', timestamp: 'datetime-local', text: 'text' };
+
+let pending = null;
+
+/** The catalogue per kind (`{lamp: [command…], …}`): from this tab's session storage, else from the silo once. */
+export function catalogue() {
+  const stored = sessionStorage.getItem(STORED);
+  if (stored) return Promise.resolve(JSON.parse(stored));
+  pending ??= api.get('/api/commands/catalogue').then(
+    answer => { sessionStorage.setItem(STORED, JSON.stringify(answer.kinds)); return answer.kinds; },
+    error => { pending = null; throw error; });
+  return pending;
+}
+
+/** Forget the catalogue (signing out): the next session reads it afresh. */
+export function forgetCatalogue() {
+  sessionStorage.removeItem(STORED);
+  pending = null;
+}
+
+/** 'enableSsid' → 'Enable SSID'. */
+export const labelOf = name =>
+  name.replace(/([A-Z])/g, ' $1').toLowerCase().replace(/\bssid\b/g, 'SSID').replace(/^./, c => c.toUpperCase());
+
+/** The commands of a kind the signed-in caller may send (the policy each needs against GET /api/me's `may`). */
+export const allowedCommands = (kinds, kind, may) => (kinds[kind] ?? []).filter(c => may[c.requires]);
+
+/** The input for one argument: its type and limits from the catalogue, its starting value from SUGGESTED. */
+export function inputFor(kind, spec, arg, id) {
+  const type = INPUT[arg.type] ?? 'text';
+  const suggested = SUGGESTED[`${kind}.${spec.name}.${arg.name}`];
+  const input = document.createElement('input');
+  Object.assign(input, { id, name: arg.name, type });
+  if (type === 'checkbox') {
+    input.checked = suggested ?? false;
+    return input;
+  }
+
+  input.required = true;
+  if (arg.min !== null && arg.min !== undefined) input.min = arg.min;
+  if (arg.max !== null && arg.max !== undefined) input.max = arg.max;
+  if (type === 'number') input.step = arg.type === 'integer' ? '1' : 'any';
+  if (arg.maxLength) input.maxLength = arg.maxLength;
+  if (suggested !== undefined) input.value = suggested;
+  return input;
+}
 
 /** The args object from a command form's inputs. */
 export function argsOf(spec, form) {
   const args = {};
   for (const arg of spec.args) {
     const input = form.elements[arg.name];
-    if (arg.type === 'checkbox') args[arg.name] = input.checked;
-    else if (arg.type === 'number') args[arg.name] = Number(input.value);
-    else if (arg.type === 'datetime-local') args[arg.name] = new Date(input.value).toISOString();
+    if (input.type === 'checkbox') args[arg.name] = input.checked;
+    else if (input.type === 'number') args[arg.name] = Number(input.value);
+    else if (input.type === 'datetime-local') args[arg.name] = new Date(input.value).toISOString();
     else args[arg.name] = input.value;
   }
   return args;

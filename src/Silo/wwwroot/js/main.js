@@ -2,6 +2,7 @@
 // render(container, params) and may return a function that stops it (events, timers).
 import { session, ApiError } from './api.js';
 import { startLive, stopLive } from './live.js';
+import { forgetCatalogue } from './commands.js';
 import { el } from './ui.js';
 import * as overview from './pages/overview.js';
 import * as map from './pages/map.js';
@@ -75,6 +76,7 @@ document.getElementById('sign-in-form').addEventListener('submit', async event =
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   stopLive();
+  forgetCatalogue();
   await session.signOut();
   route();
 });

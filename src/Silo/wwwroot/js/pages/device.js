@@ -3,7 +3,7 @@
 // signed-in role may send — their outcome follows live from commandChanged events.
 import { api, session, ApiError } from '../api.js';
 import { onEvents } from '../live.js';
-import { allowedCommands, argsOf } from '../commands.js';
+import { catalogue, allowedCommands, argsOf, inputFor, labelOf } from '../commands.js';
 import { el, when, ago, value, num, severityBadge, throttle } from '../ui.js';
 
 const SERIES = { lamp: 'Lamp power (W)', meter: 'Consumption per reading', wifi: 'Connected clients', parking: 'Occupied (1) or free (0)' };
@@ -86,18 +86,28 @@ export function render(container, [kind, id]) {
 
   // Commands: the buttons of the role, the log, and live state changes.
   const buttons = container.querySelector('#device-command-buttons');
-  const offered = allowedCommands(kind, session.caller?.may ?? {});
-  if (!offered.length) buttons.append(el('p', { class: 'muted' }, `Your role (${session.caller?.role}) sends no commands to a ${kind}.`));
-  for (const spec of offered) {
-    const form = el('form', { 'data-command': spec.name, 'aria-label': spec.label, onsubmit: e => { e.preventDefault(); send(spec, form); } },
-      spec.args.map(arg => {
-        const inputId = `arg-${spec.name}-${arg.name}`;
-        const input = el('input', { id: inputId, name: arg.name, type: arg.type, min: arg.min, max: arg.max, maxlength: arg.maxlength, required: arg.type !== 'checkbox', checked: arg.type === 'checkbox' && arg.value });
-        if (arg.type !== 'checkbox' && arg.value !== undefined) input.value = arg.value;
-        return el('div', {}, el('label', { for: inputId }, arg.name), input);
-      }),
-      el('button', { type: 'submit' }, spec.label));
-    buttons.append(form);
+  async function loadButtons() {
+    let kinds;
+    try {
+      kinds = await catalogue();
+    } catch (e) {
+      buttons.replaceChildren(el('p', { class: 'error' }, `Cannot load the command catalogue: ${e.message}`));
+      return;
+    }
+
+    if (stopped) return;
+    const offered = allowedCommands(kinds, kind, session.caller?.may ?? {});
+    if (!offered.length) buttons.append(el('p', { class: 'muted' }, `Your role (${session.caller?.role}) sends no commands to a ${kind}.`));
+    for (const spec of offered) {
+      const label = labelOf(spec.name);
+      const form = el('form', { 'data-command': spec.name, 'aria-label': label, title: spec.summary, onsubmit: e => { e.preventDefault(); send(spec, form); } },
+        spec.args.map(arg => {
+          const inputId = `arg-${spec.name}-${arg.name}`;
+          return el('div', {}, el('label', { for: inputId }, arg.name), inputFor(kind, spec, arg, inputId));
+        }),
+        el('button', { type: 'submit' }, label));
+      buttons.append(form);
+    }
   }
 
   async function send(spec, form) {
@@ -170,7 +180,7 @@ export function render(container, [kind, id]) {
 
   loadTwin();
   loadHistory();
-  loadCommands().then(() => { container.dataset.loaded = 'true'; });
+  Promise.all([loadButtons(), loadCommands()]).then(() => { container.dataset.loaded = 'true'; });
   return () => { stopped = true; off(); };
 }
 
