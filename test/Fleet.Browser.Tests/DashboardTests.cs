@@ -195,9 +195,20 @@ public sealed class DashboardTests(BrowserFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var jobId = (await started.Content.ReadFromJsonAsync<JsonNode>())!["id"]!.GetValue<string>();
 
+        var scheduleId = $"find-{id}".ToLowerInvariant();
+        using var scheduled = await Host.Http.PutAsJsonAsync($"/api/schedules/{scheduleId}", new
+        {
+            ids = new[] { id },
+            steps = new[] { new { at = "sunset-15", level = 100 }, new { at = "23:00", level = 60 } },
+        });
+        Assert.Equal(HttpStatusCode.Created, scheduled.StatusCode);
+
         var page = await fixture.SignedInPageAsync(await Host.CreateKeyAsync("operator", "ops-desk"));
         var errors = new PageErrors(page);
         await page.GotoAsync("/#/jobs");
+        var schedule = page.Locator($"#schedules tr[data-schedule='{scheduleId}']");
+        await Expect(schedule.Locator("[data-applies]")).ToHaveTextAsync("1 lamp");
+        await Expect(schedule.Locator("[data-steps]")).ToHaveTextAsync("sunset-15 → 100% · 23:00 → 60%");
         var row = page.Locator($"#jobs tr[data-job='{jobId}']");
         await Expect(row).ToHaveAttributeAsync("data-state", "running");
         await Expect(row).ToContainTextAsync("find the lamp");

@@ -78,7 +78,8 @@ export function render(container, [kind, id]) {
   async function loadHistory() {
     try {
       const points = await api.get(`${base}/history`);
-      if (!stopped) container.querySelector('#device-history').replaceChildren(chart(points, SERIES[kind] ?? 'value'));
+      const box = container.querySelector('#device-history');
+      if (!stopped) box.replaceChildren(chart(points, SERIES[kind] ?? 'value', box.clientWidth));
     } catch (e) {
       container.querySelector('#device-history').textContent = `No history: ${e.message}`;
     }
@@ -184,11 +185,11 @@ export function render(container, [kind, id]) {
   return () => { stopped = true; off(); };
 }
 
-/** A small SVG line chart of [{at, value}] with its range; a table of the points for screen readers. */
-function chart(points, label) {
+/** A small SVG line chart of [{at, value}] with its range, drawn at the box's width so its labels stay readable on a phone. */
+function chart(points, label, width) {
   if (!points.length) return el('p', { class: 'muted' }, 'No history yet.');
   const ns = 'http://www.w3.org/2000/svg';
-  const [w, h, pad] = [600, 160, 28];
+  const [w, h, pad] = [Math.max(280, Math.round(width) || 600), 160, 28];
   const times = points.map(p => new Date(p.at).getTime());
   const values = points.map(p => Number(p.value));
   const [t0, t1] = [Math.min(...times), Math.max(...times)];

@@ -49,14 +49,17 @@ export function render(container) {
       })));
   }
 
+  // A schedule as GET /api/schedules has it: {id, spec: {borough, ids, steps}, next, last, …}.
   function schedulesTable(schedules) {
     if (!schedules.length) return el('p', { class: 'muted' }, 'No schedules.');
+    const step = s => (s ? `${s.at} → ${s.level}%` : '—');
     return el('table', {},
-      el('thead', {}, el('tr', {}, ['Schedule', 'Applies to', 'Steps'].map(h => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Schedule', 'Applies to', 'Steps', 'Next'].map(h => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, schedules.map(s => el('tr', { 'data-schedule': s.id },
-        el('td', {}, s.id),
-        el('td', {}, s.borough ?? (s.ids ? `${s.ids.length} lamps` : '—')),
-        el('td', {}, (s.steps ?? []).map(step => `${step.at} → ${step.level}%`).join(' · '))))));
+        el('td', {}, s.id, s.updatedBy ? el('div', { class: 'muted' }, `by ${s.updatedBy}`) : null),
+        el('td', { 'data-applies': '' }, s.spec?.borough ?? (s.spec?.ids?.length ? `${num(s.spec.ids.length)} lamp${s.spec.ids.length === 1 ? '' : 's'}` : '—')),
+        el('td', { 'data-steps': '' }, (s.spec?.steps ?? []).map(step).join(' · ') || '—'),
+        el('td', {}, s.next ? [step(s.next), el('div', { class: 'muted' }, when(s.next.time))] : '—')))));
   }
 
   const timer = setInterval(load, 5000);
