@@ -142,6 +142,11 @@ sleep 10 # let the fresh silo settle before its memory is taken as the baseline
   --sources $SOURCES --server-pid "$SILO_PID" --out "$RESULTS/p7.json" | show "connections held"
 stop_silo
 
+# --- P5 failover: the cluster acceptance test, which measures it -----------------------------------
+log "P5 failover: three silos on PostgreSQL, 1,000 simulated devices, kill -9 of one"
+FLEET_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=fleet_bench" FLEET_BENCH_FAILOVER_OUT="$RESULTS/p5.json" \
+  dotnet test test/Fleet.Cluster.Tests -c Release --nologo --filter "FullyQualifiedName~FailoverTests" 2>&1 | show "(Passed|Failed)!|reconnected"
+
 # --- P3 resident twins ------------------------------------------------------------------------------
 log "P3 resident twins: $TWIN_COUNTS twins in an in-process silo"
 "${BENCH[@]}" twins --counts $TWIN_COUNTS --budget $TWIN_BUDGET --out "$RESULTS/p3.json" | show "^[0-9].* twins|^twin state|^an activation"
@@ -159,6 +164,6 @@ log "P6 fleet query over $QUERY_DEVICES devices, SQLite then PostgreSQL"
 log "writing docs/benchmarks.md"
 "${BENCH[@]}" report --results "$RESULTS" --out docs/benchmarks.md --findings bench/findings.md \
   --load "$LOAD" --nofile "$NOFILE" --mosquitto-version "${MOSQUITTO_VERSION:-?}" --postgres-version "$PG_VERSION" \
-  --p2-note "${FLEET_BENCH_P2_NOTE:-Not measured: the commands API (POST /api/devices/{kind}/{id}/commands?wait=) is not in this build.}" \
-  --p5-note "${FLEET_BENCH_P5_NOTE:-Not measured: cluster failover (issue 7) is not in this build.}" \
+  --p2-note "Not measured: the command benchmark did not finish (its output is in the run's log above)." \
+  --p5-note "Not measured: the failover test did not finish (its output is in the run's log above)." \
   --p7-note "One silo process may open $NOFILE files here (ulimit -n, hard limit; raising it is not permitted on this machine), and every MQTT connection is one, so one silo cannot hold 50,000 on this machine; memory per connection × 50,000 says what it would need."
