@@ -33,10 +33,13 @@ public static class StorageExtensions
     internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, SchedulesStorageName, PubSubStorageName, Fleet.Grains.Jobs.JobStorage.Name];
 
     /// <summary>
-    /// Grain-state batches in flight at once on PostgreSQL: one commits while the next is sent.
-    /// SQLite has one (it has one writer).
+    /// Grain-state batches in flight at once on PostgreSQL. A write waits for a free flusher, then
+    /// for its batch's commit; with few writers (a quiet fleet, an operator's changes) enough
+    /// flushers let each write start its own commit at once, and under load each flusher's batch
+    /// grows instead. Each holds a pooled connection only while it commits. SQLite has one (it
+    /// has one writer).
     /// </summary>
-    private const int PostgreSqlStateFlushers = 2;
+    private const int PostgreSqlStateFlushers = 8;
 
     /// <summary>DI key of the NpgsqlDataSource that every PostgreSQL provider of the silo shares.</summary>
     internal const string PostgreSqlDataSourceKey = "Fleet.Storage.PostgreSql";
