@@ -38,7 +38,7 @@ internal static partial class DurableWritesBench
         var result = new BenchResult("P4");
 
         using (var host = await InProcessSilo.StartAsync(
-            args.Int("silo-port", 56112),
+            args.Int("silo-port", 14112),
             silo =>
             {
                 silo.Configure<ClusterOptions>(options =>
@@ -46,7 +46,7 @@ internal static partial class DurableWritesBench
                     options.ClusterId = "bench";
                     options.ServiceId = "bench";
                 });
-                silo.ConfigureEndpoints(IPAddress.Loopback, args.Int("silo-port", 56112), args.Int("gateway-port", 56301));
+                silo.ConfigureEndpoints(IPAddress.Loopback, args.Int("silo-port", 14112), args.Int("gateway-port", 14301));
                 silo.AddFleetPostgreSqlStorage(connectionString);
             },
             cancellationToken))

@@ -28,10 +28,10 @@ internal static class ResidentTwinsBench
         Console.WriteLine($"twin state alone (TwinState built by the twin engine, no Orleans): {stateOnly:N0} B per twin");
 
         using var host = await InProcessSilo.StartAsync(
-            args.Int("silo-port", 56111),
+            args.Int("silo-port", 14111),
             silo =>
             {
-                silo.UseLocalhostClustering(args.Int("silo-port", 56111), args.Int("gateway-port", 56300));
+                silo.UseLocalhostClustering(args.Int("silo-port", 14111), args.Int("gateway-port", 14300));
                 silo.Services.AddKeyedSingleton<IGrainStorage>("twins", (_, _) => new DiscardingGrainStorage());
             },
             cancellationToken);
@@ -91,6 +91,13 @@ internal static class ResidentTwinsBench
 
         result["baseHeapMiB"] = baseHeap / 1048576.0;
         result["baseRssMiB"] = baseRss / 1048576.0;
+        if (args.Duration("hold", TimeSpan.Zero) is { TotalSeconds: > 0 } hold)
+        {
+            // To see where the bytes go: dotnet-gcdump collect -p <pid>, then dotnet-gcdump report.
+            Console.WriteLine($"holding the twins for {hold.TotalSeconds:N0} s: process {Environment.ProcessId}");
+            await Task.Delay(hold, cancellationToken);
+        }
+
         await host.StopAsync(CancellationToken.None);
         await result.SaveAsync(args, cancellationToken);
         return 0;

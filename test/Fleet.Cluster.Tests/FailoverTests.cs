@@ -95,6 +95,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var answering = sinceKill.Elapsed;
         output.WriteLine($"{lamps.Count} devices: all reconnected {reconnected.TotalSeconds:0.0} s after kill -9, all twins answering online {answering.TotalSeconds:0.0} s after it");
         output.WriteLine("simulator: " + fleet.Describe());
+        await BenchFigures.SaveFailoverAsync(lamps.Count, reconnected, answering);
 
         // A command to each of 50 random devices, after the failover.
         var random = new Random(7);

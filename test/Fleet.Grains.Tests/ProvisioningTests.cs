@@ -22,6 +22,24 @@ public sealed class ProvisioningTests(ClusterFixture fixture)
         Assert.Equal(TwinOutcome.AlreadyExists, (await lamp.Provision(Metadata(DeviceKind.Lamp))).Outcome);
     }
 
+    [Fact]
+    public async Task GetTwinReachesTheSameGrainAsTheKindsOwnInterface()
+    {
+        var id = NewId("route");
+        IDeviceTwinGrain[] byInterface =
+            [Grains.GetGrain<ILampGrain>(id), Grains.GetGrain<IParkingBayGrain>(id), Grains.GetGrain<IAccessPointGrain>(id), Grains.GetGrain<IMeterGrain>(id)];
+        Type[] interfaces = [typeof(ILampGrain), typeof(IParkingBayGrain), typeof(IAccessPointGrain), typeof(IMeterGrain)];
+
+        foreach (var kind in Enum.GetValues<DeviceKind>())
+        {
+            var twin = Grains.GetTwin(kind, id);
+            Assert.Equal(byInterface[(int)kind], twin);
+            Assert.IsAssignableFrom(interfaces[(int)kind], twin);
+            Assert.Equal(TwinOutcome.Ok, (await twin.Provision(Metadata(kind))).Outcome);
+            Assert.Equal(kind, (await byInterface[(int)kind].GetTwin())!.Kind);
+        }
+    }
+
     [Theory]
     [InlineData(DeviceKind.Lamp, "Atlantis", 100.0, null, "'metadata.borough'")]
     [InlineData(DeviceKind.Lamp, "Mitte", null, null, "'metadata.ratedWatts'")]

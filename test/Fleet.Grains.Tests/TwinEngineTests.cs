@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fleet.Devices;
 using Fleet.Twins;
+using Fleet.Grains.Twins;
 using static Fleet.Grains.Tests.TwinTestKit;
 
 namespace Fleet.Grains.Tests;
@@ -145,6 +146,27 @@ public sealed class TwinEngineTests(ClusterFixture fixture)
         var removed = await lamp.MergeDesired(Patch(null, ("level", null)));
         Assert.False(removed.Twin!.Desired.ContainsKey("level"));
         Assert.True(removed.Twin.Desired.ContainsKey("on"));
+    }
+
+    [Fact]
+    public void ATwinWithNothingDesiredHoldsNoDesiredDictionaries()
+    {
+        var engine = new TwinEngine(LampRules.Instance, new TwinOptions());
+        var state = new TwinState { Provisioned = true, Metadata = Metadata(DeviceKind.Lamp), Version = 1 };
+        Assert.Null(state.Desired);
+        Assert.Empty(engine.ToDocument(state, "DU-L-LAZY").Desired);
+
+        engine.MergeDesired(state, "DU-L-LAZY", Patch(null, ("level", 40), ("on", true)), Now);
+        Assert.Equal(2, state.Desired!.Count);
+        Assert.Equal(Now, state.DesiredAt!["on"]);
+
+        engine.MergeDesired(state, "DU-L-LAZY", Patch(null, ("level", null), ("on", null)), Now);
+        Assert.Null(state.Desired);
+        Assert.Null(state.DesiredAt);
+        var document = engine.ToDocument(state, "DU-L-LAZY");
+        Assert.Empty(document.Desired);
+        Assert.Empty(document.Timestamps.Desired);
+        Assert.Equal(3, document.Version);
     }
 
     [Fact]

@@ -120,14 +120,20 @@ internal sealed class TwinEngine(KindRules rules, TwinOptions options)
             {
                 if (value is null)
                 {
-                    state.Desired.Remove(name);
-                    state.DesiredAt.Remove(name);
+                    state.Desired?.Remove(name);
+                    state.DesiredAt?.Remove(name);
                 }
                 else
                 {
-                    state.Desired[name] = value;
-                    state.DesiredAt[name] = now;
+                    (state.Desired ??= new(StringComparer.Ordinal))[name] = value;
+                    (state.DesiredAt ??= new(StringComparer.Ordinal))[name] = now;
                 }
+            }
+
+            if (state.Desired is { Count: 0 })
+            {
+                state.Desired = null;
+                state.DesiredAt = null;
             }
 
             state.Version++;
@@ -148,23 +154,27 @@ internal sealed class TwinEngine(KindRules rules, TwinOptions options)
         Id = id,
         Metadata = state.Metadata,
         Reported = state.Reported.ToImmutableDictionary(StringComparer.Ordinal),
-        Desired = state.Desired.ToImmutableDictionary(StringComparer.Ordinal),
+        Desired = Snapshot(state.Desired),
         Delta = Delta(state),
         Timestamps = new TwinTimestamps
         {
             Reported = state.ReportedAt.ToImmutableDictionary(StringComparer.Ordinal),
-            Desired = state.DesiredAt.ToImmutableDictionary(StringComparer.Ordinal),
+            Desired = Snapshot(state.DesiredAt),
         },
         Version = state.Version,
         Connectivity = state.Connectivity,
         Faults = [.. state.Faults],
     };
 
+    /// <summary>An immutable copy of a field dictionary that may not exist yet.</summary>
+    public static ImmutableDictionary<string, T> Snapshot<T>(Dictionary<string, T>? fields) =>
+        fields is null ? ImmutableDictionary.Create<string, T>(StringComparer.Ordinal) : fields.ToImmutableDictionary(StringComparer.Ordinal);
+
     /// <summary>Desired fields whose reported value differs (or has not been reported yet).</summary>
     public static ImmutableDictionary<string, TwinValue> Delta(TwinState state)
     {
         var delta = ImmutableDictionary.CreateBuilder<string, TwinValue>(StringComparer.Ordinal);
-        foreach (var (name, value) in state.Desired)
+        foreach (var (name, value) in state.Desired ?? [])
         {
             if (!state.Reported.TryGetValue(name, out var reported) || !reported.Equals(value))
             {

@@ -290,7 +290,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
     {
         // A device that (re)subscribes may have lost its settings without having reported yet:
         // it gets the desired document whenever there is one, not only while a delta is known.
-        if (State.Provisioned && State.SessionId == sessionId && State.Desired.Count > 0)
+        if (State.Provisioned && State.SessionId == sessionId && State.Desired is { Count: > 0 })
         {
             await PushDesiredAsync();
         }
@@ -317,7 +317,7 @@ public abstract partial class TwinGrain : Grain, IDeviceTwinGrain, IDeviceEndpoi
         var document = new DesiredDocument
         {
             Version = State.Version,
-            Desired = State.Desired.ToImmutableDictionary(StringComparer.Ordinal),
+            Desired = TwinEngine.Snapshot(State.Desired),
             Delta = TwinEngine.Delta(State),
         };
         var delivered = false;

@@ -17,8 +17,10 @@ public sealed class TwinState
     [Id(2)] public byte[]? SecretHash { get; set; }
     [Id(3)] public Dictionary<string, TwinValue> Reported { get; set; } = new(StringComparer.Ordinal);
     [Id(4)] public Dictionary<string, DateTimeOffset> ReportedAt { get; set; } = new(StringComparer.Ordinal);
-    [Id(5)] public Dictionary<string, TwinValue> Desired { get; set; } = new(StringComparer.Ordinal);
-    [Id(6)] public Dictionary<string, DateTimeOffset> DesiredAt { get; set; } = new(StringComparer.Ordinal);
+    // Null while nothing is desired, as for most meters and bays: two empty dictionaries are 160 B
+    // per resident twin. Twins stored before were written with empty ones; they read as such.
+    [Id(5)] public Dictionary<string, TwinValue>? Desired { get; set; }
+    [Id(6)] public Dictionary<string, DateTimeOffset>? DesiredAt { get; set; }
     [Id(7)] public long Version { get; set; }
     /// <summary>The (Boot, Seq) of the last applied report; null before the first.</summary>
     [Id(8)] public long? Boot { get; set; }

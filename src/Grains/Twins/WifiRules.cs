@@ -12,7 +12,7 @@ internal sealed class WifiRules : KindRules
     public override void EvaluateFaults(RuleContext context, Dictionary<string, string> active)
     {
         // A radio that operations switched off (enabled false) is down on purpose, not faulty.
-        if (Bool(context.State, "up") == false && Bool(context.State, "enabled") != false && context.State.Desired.GetValueOrDefault("enabled")?.Bool != false)
+        if (Bool(context.State, "up") == false && Bool(context.State, "enabled") != false && context.State.Desired?.GetValueOrDefault("enabled")?.Bool != false)
         {
             active[FaultCodes.ApDown] = "The access point reports its radio down.";
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Orleans.Storage;
 
 namespace Fleet.Silo.Storage;
@@ -8,11 +9,18 @@ namespace Fleet.Silo.Storage;
 /// <item>Qualifies the state name with the grain type. Orleans passes only the state name and the
 /// ADO.NET provider keys rows by the grain's key alone, so a lamp "42" and a meter "42", both with
 /// state "twin", would otherwise share one row.</item>
-/// <item>On SQLite, sends writes and clears through the database's <see cref="WriteLane"/>.
-/// Reads are not serialised: WAL lets them run beside the writer.</item>
+/// <item>Writes go to the silo's <see cref="StateWriteBatcher"/>, which commits many grains' rows in
+/// one transaction (same rows, same version rule as the provider's). Reads go to the provider and are
+/// not serialised (WAL lets them run beside the writer); clears, rare, go through the provider and,
+/// on SQLite, the database's <see cref="WriteLane"/>.</item>
 /// </list>
 /// </summary>
-internal sealed class FleetGrainStorage(AdoNetGrainStorage inner, WriteLane? writeLane)
+internal sealed class FleetGrainStorage(
+    AdoNetGrainStorage inner,
+    StateWriteBatcher writer,
+    IGrainStorageSerializer serializer,
+    string serviceId,
+    WriteLane? writeLane)
     : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly AdoNetGrainStorage _inner = inner;
@@ -30,8 +38,20 @@ internal sealed class FleetGrainStorage(AdoNetGrainStorage inner, WriteLane? wri
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken) =>
-        InLaneAsync(() => _inner.WriteStateAsync(StoredName(stateName, grainId), grainId, grainState, cancellationToken), cancellationToken);
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        // Serialised now, on the grain's turn: the state may change once the grain awaits.
+        var payload = serializer.Serialize(grainState.State).ToArray();
+        int? expected = string.IsNullOrWhiteSpace(grainState.ETag) ? null : int.Parse(grainState.ETag, CultureInfo.InvariantCulture);
+        var key = GrainStateKey.For(serviceId, StoredName(stateName, grainId), grainId);
+        var version = await writer.WriteAsync(key, payload, expected, cancellationToken)
+            ?? throw new InconsistentStateException(
+                $"Version conflict (WriteState): {key.GrainType} {grainId} holds ETag {grainState.ETag ?? "none"}, the stored row has moved on.",
+                storedEtag: "unknown",
+                currentEtag: grainState.ETag ?? "");
+        grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);

@@ -32,6 +32,15 @@ public static class StorageExtensions
     /// <summary>Every named grain storage Fleet registers. Add a name here to get it on both stores.</summary>
     internal static readonly IReadOnlyList<string> GrainStorageNames = [TwinsStorageName, SchedulesStorageName, PubSubStorageName, Fleet.Grains.Jobs.JobStorage.Name];
 
+    /// <summary>
+    /// Grain-state batches in flight at once on PostgreSQL. A write waits for a free flusher, then
+    /// for its batch's commit; with few writers (a quiet fleet, an operator's changes) enough
+    /// flushers let each write start its own commit at once, and under load each flusher's batch
+    /// grows instead. Each holds a pooled connection only while it commits. SQLite has one (it
+    /// has one writer).
+    /// </summary>
+    private const int PostgreSqlStateFlushers = 8;
+
     /// <summary>DI key of the NpgsqlDataSource that every PostgreSQL provider of the silo shares.</summary>
     internal const string PostgreSqlDataSourceKey = "Fleet.Storage.PostgreSql";
 
@@ -133,16 +142,27 @@ public static class StorageExtensions
         silo.AddAdoNetGrainStorage(name, (OptionsBuilder<AdoNetGrainStorageOptions> options) => options.Configure<IServiceProvider>((o, sp) =>
         {
             configure(o, sp);
-
-            // Orleans' own binary format: compact, fast, and version tolerant through the [Id]
-            // members the state classes already carry for the wire.
-            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>());
+            o.GrainStorageSerializer = StateSerializer(sp);
         }));
+        silo.Services.TryAddSingleton(sp => new StateWriteBatcher(
+            sp.GetRequiredService<FleetDatabase>(),
+            writeLane is null ? PostgreSqlStateFlushers : 1,
+            sp.GetRequiredService<ILogger<StateWriteBatcher>>()));
         silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new FleetGrainStorage(
             AdoNetGrainStorageFactory.Create(sp, name),
+            sp.GetRequiredService<StateWriteBatcher>(),
+            StateSerializer(sp),
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             writeLane));
         return silo;
     }
+
+    /// <summary>
+    /// Orleans' own binary format: compact, fast, and version tolerant through the [Id] members the
+    /// state classes already carry for the wire. Reads (the provider) and writes (the batcher) share it.
+    /// </summary>
+    private static OrleansGrainStorageSerializer StateSerializer(IServiceProvider services) =>
+        new(services.GetRequiredService<Serializer>());
 
     private static NpgsqlDataSource PostgreSqlDataSource(IServiceProvider services) =>
         services.GetRequiredKeyedService<NpgsqlDataSource>(PostgreSqlDataSourceKey);
