@@ -31,6 +31,7 @@ public sealed partial class JobPartGrain(
 
     private Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private IGrainTimer? _writeTimer;
+    private bool _dirty;
     private IGrainTimer? _repairTimer;
 
     private JobPartState State => state.State;
@@ -44,9 +45,9 @@ public sealed partial class JobPartGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_writeTimer is not null)
+        if (_dirty)
         {
-            await state.WriteStateAsync(cancellationToken);
+            await WriteAsync();
         }
     }
 
@@ -63,7 +64,7 @@ public sealed partial class JobPartGrain(
         State.Ids = [.. setup.Ids];
         State.States = [.. setup.Ids.Select(_ => (CommandState?)null)];
         State.Next = 0;
-        await state.WriteStateAsync();
+        await WriteAsync();
         Reindex();
     }
 
@@ -89,7 +90,7 @@ public sealed partial class JobPartGrain(
         // Written before the job counts them: after a crash a part re-starts at most this batch,
         // and the twin knows a repeated job command by its id.
         State.Next = from + count;
-        await state.WriteStateAsync();
+        await WriteAsync();
         ScheduleRepair(RepairEvery);
         return count;
     }
@@ -132,7 +133,7 @@ public sealed partial class JobPartGrain(
             }
         }
 
-        await state.WriteStateAsync();
+        await WriteAsync();
     }
 
     public Task CommandChanged(JobCommandUpdate update)
@@ -187,13 +188,29 @@ public sealed partial class JobPartGrain(
         _ => next,
     };
 
-    private void MarkDirty() =>
-        _writeTimer ??= this.RegisterGrainTimer(async cancellationToken =>
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _writeTimer ??= this.RegisterGrainTimer(WriteIfDirtyAsync, new GrainTimerCreationOptions(WriteDelay, Timeout.InfiniteTimeSpan));
+    }
+
+    // Not given the timer's token: disposing the timer (first thing here) cancels it, and the
+    // write of the progress it was scheduled for must still happen.
+    private async Task WriteIfDirtyAsync(CancellationToken _)
+    {
+        _writeTimer?.Dispose();
+        _writeTimer = null;
+        if (_dirty)
         {
-            _writeTimer?.Dispose();
-            _writeTimer = null;
-            await state.WriteStateAsync(cancellationToken);
-        }, new GrainTimerCreationOptions(WriteDelay, Timeout.InfiniteTimeSpan));
+            await WriteAsync();
+        }
+    }
+
+    private Task WriteAsync()
+    {
+        _dirty = false;
+        return state.WriteStateAsync();
+    }
 
     private void ScheduleRepair(TimeSpan due)
     {

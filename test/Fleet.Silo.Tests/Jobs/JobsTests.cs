@@ -86,6 +86,36 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task ProgressReportedAfterTheRolloutIsStoredWithoutARestart()
+    {
+        await using var host = new FleetHost();
+        await host.StartAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            ids.Add((await Api.ApiTestKit.ProvisionLampAsync(host.Http)).Id);
+        }
+
+        // The lamps are offline, so their commands end by expiring: the part learns that from the
+        // twins and keeps it with its delayed write, not a write of its own call.
+        var job = await StartAsync(host.Http, new
+        {
+            target = new { kind = "lamp", ids },
+            command = new { name = "dim", args = new { level = 25 }, ttlSeconds = 1 },
+        });
+        var id = job["id"]!.GetValue<string>();
+        await Poll.UntilAsync(async () => (await GetAsync(host.Http, id)).Count("pending") == 0, "the job to start every target", TimeSpan.FromSeconds(30));
+        var startedVersion = await StoredPartVersionAsync(host, id);
+
+        var ended = await WaitForEndAsync(host.Http, id, TimeSpan.FromSeconds(60));
+        Assert.Equal(ids.Count, ended.Count("expired"));
+        await Poll.UntilAsync(
+            async () => await StoredPartVersionAsync(host, id) > startedVersion,
+            "the part to store the expiries it was told of",
+            TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task TheAbortRuleStopsTheRolloutWhenTooManyFail()
     {
         await using var host = new FleetHost();
@@ -175,5 +205,19 @@ public sealed class JobsTests
     {
         var figures = await http.GetFromJsonAsync<JsonNode>($"/api/boroughs/{borough}");
         return figures?["lamp"]?["online"]?.GetValue<int>() ?? 0;
+    }
+
+    /// <summary>The stored version of the job's first part (its row in the host's SQLite file).</summary>
+    private static async Task<long> StoredPartVersionAsync(FleetHost host, string jobId)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(host.DataDirectory, "fleet.db")};Mode=ReadOnly;Pooling=False");
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            var command = connection.CreateCommand();
+            command.CommandText = "SELECT version FROM fleet_grain_state WHERE grain_id_ext = $part";
+            command.Parameters.AddWithValue("$part", jobId + ":0");
+            return await command.ExecuteScalarAsync() is long version ? version : 0;
+        }
     }
 }
