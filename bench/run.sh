@@ -186,9 +186,12 @@ fi
 
 # --- the report -----------------------------------------------------------------------------------
 REPORT=docs/benchmarks.md; [ ${#STEPS[@]} -eq 0 ] || REPORT=bench/out/benchmarks-partial.md
-log "writing $REPORT"
-"${BENCH[@]}" report --results "$RESULTS" --out "$REPORT" --findings bench/findings.md \
+log "writing $REPORT (results kept in bench/out/last-results; bench/out/last-report.sh writes the report again, e.g. after editing bench/findings.md)"
+rm -rf bench/out/last-results && cp -r "$RESULTS" bench/out/last-results
+report=("${BENCH[@]}" report --results "$ROOT/bench/out/last-results" --out "$REPORT" --findings bench/findings.md \
   --load "$LOAD" --nofile "$NOFILE" --mosquitto-version "${MOSQUITTO_VERSION:-?}" --postgres-version "$PG_VERSION" \
   --p2-note "Not measured: the command benchmark did not finish (its output is in the run's log above)." \
   --p5-note "Not measured: the failover test did not finish (its output is in the run's log above)." \
-  --p7-note "One silo process may open $NOFILE files here (ulimit -n, hard limit; raising it is not permitted on this machine), and every MQTT connection is one, so one silo cannot hold 50,000 on this machine; memory per connection × 50,000 says what it would need."
+  --p7-note "One silo process may open $NOFILE files here (ulimit -n, hard limit; raising it is not permitted on this machine), and every MQTT connection is one, so one silo cannot hold 50,000 on this machine; memory per connection × 50,000 says what it would need.")
+printf '#!/usr/bin/env bash\ncd "%s"\n%s\n' "$ROOT" "$(printf '%q ' "${report[@]}")" > bench/out/last-report.sh && chmod +x bench/out/last-report.sh
+"${report[@]}"

@@ -47,6 +47,23 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task TelemetryWaitsForItsStartWhileTheDeviceIsAlreadyConnected()
+    {
+        await using var broker = await TestBroker.StartAsync(Lamp);
+        var start = new TaskCompletionSource();
+        var options = RunningDevice.Options(broker.Endpoint) with { TelemetryStart = start.Task };
+        await using var running = new RunningDevice(Lamp, options);
+        var topic = "fleet/lamp/DU-L-000042/telemetry";
+
+        await Eventually.True(() => running.Device.IsConnected, "the device to connect");
+        await Task.Delay(options.TelemetryInterval * 5);
+        Assert.Empty(broker.UplinksOn(topic));
+
+        start.SetResult();
+        await Eventually.True(() => broker.UplinksOn(topic).Count >= 2, "telemetry once started");
+    }
+
+    [Fact]
     public async Task ReportsItsStateBeforeSubscribingSoFleetSendsDesiredAgainstWhatItRuns()
     {
         await using var broker = await TestBroker.StartAsync(Lamp);

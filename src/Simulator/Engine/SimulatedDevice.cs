@@ -295,6 +295,8 @@ public sealed class SimulatedDevice : IDisposable
         _stats.Connected();
         try
         {
+            await _options.TelemetryStart.WaitAsync(session);
+
             // The first report lands anywhere within one interval, so a fleet connecting together spreads out.
             var delay = _options.TelemetryInterval * _connectionRandom.NextDouble();
             while (client.IsConnected)

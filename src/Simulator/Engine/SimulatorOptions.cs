@@ -66,6 +66,13 @@ public sealed record SimulatorOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Telemetry waits for this before a device's first report: a benchmark connects the whole
+    /// fleet first, then starts every device's reports together. Connecting, state reports and
+    /// commands do not wait.
+    /// </summary>
+    public Task TelemetryStart { get; init; } = Task.CompletedTask;
+
     public void Validate()
     {
         Check(Endpoints.Count > 0, "Endpoints: at least one endpoint is needed.");
