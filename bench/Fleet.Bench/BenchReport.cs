@@ -25,7 +25,7 @@ internal static class BenchReport
         Line("Written by `bench/run.sh` (one command, loopback only, < 20 min); every figure names the command");
         Line("that produced it (`fleet-bench` is `dotnet bench/out/fleet-bench.dll`, built by the script). Reference");
         Line("systems run on the same machine in the same run, so the **ratios** are the figures to compare: absolute");
-        Line("numbers move with whatever else the machine is doing (this one is shared by several builds).");
+        Line("numbers move with whatever else the machine is doing.");
         Line();
         Line("| machine | |");
         Line("|---|---|");
@@ -307,7 +307,7 @@ internal static class BenchReport
         yield return ("CPU", $"{cpu}, {Environment.ProcessorCount} cores");
         yield return ("memory", memory);
         yield return ("OS", $"{os}, kernel {Read("/proc/sys/kernel/osrelease").Trim()}");
-        yield return (".NET", RuntimeInformation.FrameworkDescription + ", Release build, workstation GC");
+        yield return (".NET", RuntimeInformation.FrameworkDescription + ", Release build; the silo process with server GC, in-process silos (P3, P4) with workstation GC");
         yield return ("load average at start", args.Text("load", "?"));
         yield return ("open files limit (ulimit -n)", args.Text("nofile", "?"));
         yield return ("mosquitto", args.Text("mosquitto-version", "?"));
