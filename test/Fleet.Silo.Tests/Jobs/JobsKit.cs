@@ -17,6 +17,18 @@ internal static class JobsKit
         return json;
     }
 
+    /// <summary>Provisions <paramref name="count"/> lamps (offline: nobody connects as them); their ids.</summary>
+    public static async Task<List<string>> ProvisionLampsAsync(HttpClient http, int count)
+    {
+        var ids = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add((await Api.ApiTestKit.ProvisionLampAsync(http)).Id);
+        }
+
+        return ids;
+    }
+
     public static async Task<JsonNode> GetAsync(HttpClient http, string id) =>
         (await http.GetFromJsonAsync<JsonNode>($"/api/jobs/{id}"))!;
 

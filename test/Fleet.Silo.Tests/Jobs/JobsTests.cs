@@ -51,11 +51,7 @@ public sealed class JobsTests
     {
         await using var host = new FleetHost();
         await host.StartAsync();
-        var ids = new List<string>();
-        for (var i = 0; i < 8; i++)
-        {
-            ids.Add((await Api.ApiTestKit.ProvisionLampAsync(host.Http)).Id);
-        }
+        var ids = await ProvisionLampsAsync(host.Http, 8);
 
         var job = await StartAsync(host.Http, new
         {
@@ -90,11 +86,7 @@ public sealed class JobsTests
     {
         await using var host = new FleetHost();
         await host.StartAsync();
-        var ids = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            ids.Add((await Api.ApiTestKit.ProvisionLampAsync(host.Http)).Id);
-        }
+        var ids = await ProvisionLampsAsync(host.Http, 2);
 
         // The lamps are offline, so their commands end by expiring: the part learns that from the
         // twins and keeps it with its delayed write, not a write of its own call.
@@ -120,11 +112,7 @@ public sealed class JobsTests
     {
         await using var host = new FleetHost();
         await host.StartAsync();
-        var ids = new List<string>();
-        for (var i = 0; i < 40; i++)
-        {
-            ids.Add((await Api.ApiTestKit.ProvisionLampAsync(host.Http)).Id);
-        }
+        var ids = await ProvisionLampsAsync(host.Http, 40);
 
         // Nobody is connected: every command expires after a second.
         var job = await StartAsync(host.Http, new

@@ -18,16 +18,14 @@ public sealed class StateWriteBatcherTests : IDisposable
     public async Task WritesWaitingForTheFileAreCommittedTogetherAndAConflictFailsOnlyItsOwnRow()
     {
         var database = await _sqlite.FleetDatabaseAsync();
-        var batcher = new StateWriteBatcher(database, flushers: 1, NullLogger<StateWriteBatcher>.Instance);
+        var batcher = NewBatcher(database, flushers: 1);
         await using (batcher)
         {
-            var hold = new TaskCompletionSource();
-            var holding = WriteLane.For(_sqlite.Path).RunAsync(() => hold.Task, CancellationToken.None);
+            var release = HoldTheLane();
 
             var fresh = Enumerable.Range(0, 50).Select(i => batcher.WriteAsync(Key($"bay-{i}"), [1, 2, 3], null, CancellationToken.None)).ToList();
             var stale = batcher.WriteAsync(Key("bay-stale"), [4], expectedVersion: 7, CancellationToken.None);
-            hold.SetResult();
-            await holding;
+            await release();
 
             Assert.All(await Task.WhenAll(fresh), version => Assert.Equal(1, version));
             Assert.Null(await stale);
@@ -61,19 +59,17 @@ public sealed class StateWriteBatcherTests : IDisposable
     public async Task AWriteCancelledBeforeItsBatchIsNotWritten()
     {
         var database = await _sqlite.FleetDatabaseAsync();
-        var batcher = new StateWriteBatcher(database, flushers: 1, NullLogger<StateWriteBatcher>.Instance);
+        var batcher = NewBatcher(database, flushers: 1);
         await using (batcher)
         {
-            var hold = new TaskCompletionSource();
-            var holding = WriteLane.For(_sqlite.Path).RunAsync(() => hold.Task, CancellationToken.None);
+            var release = HoldTheLane();
             var first = batcher.WriteAsync(Key("lamp-first"), [1], null, CancellationToken.None);
             await Poll.UntilAsync(() => Task.FromResult(WriteLane.For(_sqlite.Path).Waiting == 1), "the first batch waits for the lane");
 
             using var cancellation = new CancellationTokenSource();
             var cancelled = batcher.WriteAsync(Key("lamp-cancelled"), [2], null, cancellation.Token);
             await cancellation.CancelAsync();
-            hold.SetResult();
-            await holding;
+            await release();
 
             Assert.Equal(1, await first);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
@@ -84,7 +80,7 @@ public sealed class StateWriteBatcherTests : IDisposable
     /// <summary>40 grains insert, then update with their version, while a stale writer of each is refused.</summary>
     private static async Task RowsMoveVersionByVersionAsync(FleetDatabase database)
     {
-        var batcher = new StateWriteBatcher(database, flushers: 2, NullLogger<StateWriteBatcher>.Instance);
+        var batcher = NewBatcher(database, flushers: 2);
         await using (batcher)
         {
             var keys = Enumerable.Range(0, 40).Select(i => Key($"meter-{i}")).ToList();
@@ -102,6 +98,21 @@ public sealed class StateWriteBatcherTests : IDisposable
             Assert.All(doubleInsert, Assert.Null);
             Assert.Equal(keys.Count * 5, batcher.Writes); // insert, update, other type, stale, double insert
         }
+    }
+
+    private static StateWriteBatcher NewBatcher(FleetDatabase database, int flushers) =>
+        new(database, flushers, NullLogger<StateWriteBatcher>.Instance);
+
+    /// <summary>Takes the file's write lane, as a long write would; the returned call gives it back.</summary>
+    private Func<Task> HoldTheLane()
+    {
+        var hold = new TaskCompletionSource();
+        var holding = WriteLane.For(_sqlite.Path).RunAsync(() => hold.Task, CancellationToken.None);
+        return async () =>
+        {
+            hold.SetResult();
+            await holding;
+        };
     }
 
     private static GrainStateKey Key(string id) => GrainStateKey.For(ServiceId, "twin@probe", GrainId.Create("probe", id));
